@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { emailSchema } from "../email/schema";
+import {
+  DO_REGIONS, absolutePath, domainName, email, imageDigest, imageReference, imageRepository, imageTag,
+  restrictedCidr, sshPublicKey,
+} from "./primitives";
+
+/**
+ * The plain (non-secret) part of the stack configuration, one key of `docstown:` per top-level
+ * field. Secrets are not here: they are read separately so they never leave Pulumi's secret
+ * wrapper (see ./secrets.ts).
+ */
+
+const appSchema = z.strictObject({
+  /** Repository of the Rails image, without tag. */
+  image: imageRepository,
+  /** Tag resolved to a digest at deploy time; ignored when `digest` is set. */
+  tag: imageTag.default("latest"),
+  /** Deploy exactly this digest (rollback, or a pinned release). */
+  digest: imageDigest.optional(),
+  /** Private registry login; the password is the `registryPassword` secret. */
+  registry: z.strictObject({ server: z.string().min(1), username: z.string().min(1) }).optional(),
+  /** Reverse proxy image (Caddy), resolved to a digest like the app image. */
+  proxyImage: imageReference.default("caddy:2.8"),
+  webMemoryMb: z.number().int().min(256).max(65536).default(1536),
+  workerMemoryMb: z.number().int().min(256).max(65536).default(1536),
+  pidsLimit: z.number().int().min(64).max(32768).default(512),
+  /** Solid Queue worker processes (JOB_CONCURRENCY). */
+  jobConcurrency: z.number().int().min(1).max(32).default(1),
+  /** Seconds Solid Queue gets to finish running jobs on stop (its shutdown_timeout is 5 s by default; jobs may be longer). */
+  workerStopTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
+  /** Seconds the web container may take to answer /up after start before the deploy fails. */
+  webBootTimeoutSeconds: z.number().int().min(10).max(1800).default(180),
+  /** Web processes' thread count (RAILS_MAX_THREADS). */
+  railsMaxThreads: z.number().int().min(1).max(64).default(3),
+  /** GitHub OAuth app client id (public); its secret is `githubClientSecret`. */
+  githubClientId: z.string().min(1).optional(),
+  /** Mission Control (Solid Queue dashboard) basic-auth user; password is `missionControlPassword`. */
+  missionControlUser: z.string().min(1).default("admin"),
+  /** Extra plain environment variables. Names that look secret are refused: use a secret key. */
+  extraEnv: z
+    .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an upper-case environment variable name"), z.string())
+    .default({}),
+});
+
+const operatorsSchema = z.strictObject({
+  /** Public keys allowed to SSH as `deploy` (and used for the droplet's root key, which is then disabled). */
+  sshPublicKeys: z.array(sshPublicKey).min(1, "needs at least one key"),
+  /** Networks allowed to reach port 22. */
+  sshCidrs: z.array(restrictedCidr).min(1, "needs at least one network; SSH is never open to the world"),
+  /** Networks allowed to reach PostgreSQL (the machine that runs `pulumi up`, for the postgresql provider). */
+  databaseCidrs: z.array(restrictedCidr).default([]),
+});
+
+const dropletSchema = z.strictObject({
+  size: z.string().regex(/^[a-z0-9-]+$/, "must be a droplet size slug such as s-2vcpu-4gb").default("s-2vcpu-4gb"),
+  image: z.string().regex(/^ubuntu-\d{2}-04-x64$/, "must be an Ubuntu LTS image slug such as ubuntu-24-04-x64").default("ubuntu-24-04-x64"),
+  swapGb: z.number().int().min(0).max(64).default(2),
+  ipv6: z.boolean().default(false),
+});
+
+const volumeSchema = z.strictObject({
+  /** Volume name; also its /dev/disk/by-id name. Renaming replaces the volume, so it is protected. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes").default("docstown-repos"),
+  sizeGb: z.number().int().min(10, "must be at least 10").max(16384, "must be at most 16384").default(50),
+  mountPath: absolutePath.default("/data/repos"),
+});
+
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
+
+const databaseSchema = z.strictObject({
+  clusterName: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be 3-63 lower-case letters, digits and dashes").default("docstown-db"),
+  version: z.enum(["14", "15", "16", "17"], { message: "must be one of 14, 15, 16, 17" }).default("17"),
+  size: z.string().regex(/^db-[a-z0-9-]+$/, "must be a database size slug such as db-s-1vcpu-1gb").default("db-s-1vcpu-1gb"),
+  /** 1 = primary only; 2 or 3 adds standby nodes with automatic failover. */
+  nodeCount: z.number().int().min(1).max(3).default(1),
+  maintenance: z
+    .strictObject({
+      day: z.enum(WEEKDAYS, { message: `must be one of ${WEEKDAYS.join(", ")}` }).default("sunday"),
+      hour: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be HH:MM:SS (UTC)").default("04:00:00"),
+    })
+    .default({ day: "sunday", hour: "04:00:00" }),
+  /** Restore: a new cluster from this cluster's backups; the app is repointed at it. */
+  restoreFrom: z
+    .strictObject({
+      clusterName: z.string().min(1),
+      /** RFC 3339 UTC time within the 7-day point-in-time window; omitted = latest. */
+      timestamp: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "must be an RFC 3339 UTC time such as 2026-11-20T08:00:00Z").optional(),
+    })
+    .optional(),
+});
+
+const cloudflareSchema = z.strictObject({
+  /** Zone id; when absent the zone is looked up by the domain name. */
+  zoneId: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character hex zone id").optional(),
+  /** Origin ranges allowed on 80/443; default: Cloudflare's published ranges, read at deploy time. */
+  originCidrs: z.array(restrictedCidr).min(1).optional(),
+  /** Certificate authorities allowed by the CAA record (Cloudflare's edge certificates). */
+  caaIssuers: z.array(domainName).min(1).default(["letsencrypt.org", "pki.goog", "ssl.com"]),
+  sslStrict: z.boolean().default(true),
+  alwaysUseHttps: z.boolean().default(true),
+  minTls12: z.boolean().default(true),
+  tls13: z.boolean().default(true),
+  hsts: z.boolean().default(true),
+  hstsMaxAgeSeconds: z.number().int().min(15552000, "must be at least 15552000 (six months)").default(31536000),
+});
+
+const monitoringSchema = z.strictObject({
+  alertEmails: z.array(email).min(1, "needs at least one address"),
+  uptimeRegions: z
+    .array(z.enum(["us_east", "us_west", "eu_west", "se_asia"], { message: "must be one of us_east, us_west, eu_west, se_asia" }))
+    .min(2, "needs at least two regions")
+    .default(["us_east", "eu_west", "se_asia"]),
+  cpuPercent: z.number().min(1).max(100).default(85),
+  memoryPercent: z.number().min(1).max(100).default(90),
+  diskPercent: z.number().min(1).max(100).default(85),
+  latencyMs: z.number().int().min(100).default(2000),
+  sslExpiryDays: z.number().int().min(1).default(14),
+});
+
+const backupSchema = z.strictObject({
+  /** Nightly pg_dump of the four databases from the droplet to a private Spaces bucket. */
+  offsite: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be a bucket name of 3-63 lower-case letters, digits and dashes").default("docstown-backups"),
+      region: z.enum(["nyc3", "sfo3", "ams3", "sgp1", "fra1", "syd1", "blr1", "lon1", "tor1", "atl1"], { message: "must be a Spaces region" }).default("fra1"),
+      retentionDays: z.number().int().min(1).max(3650).default(30),
+      /** systemd OnCalendar expression. */
+      schedule: z.string().min(1).default("*-*-* 03:30:00"),
+    })
+    .default({ enabled: false, bucket: "docstown-backups", region: "fra1", retentionDays: 30, schedule: "*-*-* 03:30:00" }),
+});
+
+const localSchema = z.strictObject({
+  httpPort: z.number().int().min(1).max(65535).default(8080),
+  httpsPort: z.number().int().min(1).max(65535).default(8443),
+  postgresImage: imageReference.default("postgres:17"),
+  reposVolumeName: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be a Docker volume name").default("docstown-repos"),
+  /** Docker daemon address; default: the local socket. */
+  dockerHost: z.string().min(1).optional(),
+});
+
+/** Keys shared by every target. */
+const common = {
+  app: appSchema,
+  email: emailSchema.optional(),
+  /** Sentry performance tracing share (0 disables); the DSN is the `sentryDsn` secret. */
+  sentry: z.strictObject({ tracesSampleRate: z.number().min(0).max(1).default(0) }).default({ tracesSampleRate: 0 }),
+};
+
+export const productionSchema = z.strictObject({
+  target: z.literal("digitalocean"),
+  ...common,
+  domain: domainName,
+  region: z.enum(DO_REGIONS, { message: `must be one of ${DO_REGIONS.join(", ")}` }),
+  operators: operatorsSchema,
+  droplet: dropletSchema.default(dropletSchema.parse({})),
+  volume: volumeSchema.default(volumeSchema.parse({})),
+  database: databaseSchema.default(databaseSchema.parse({})),
+  cloudflare: cloudflareSchema.default(cloudflareSchema.parse({})),
+  email: emailSchema,
+  monitoring: monitoringSchema,
+  backup: backupSchema.default(backupSchema.parse({})),
+});
+
+export const localStackSchema = z.strictObject({
+  target: z.literal("local"),
+  ...common,
+  domain: z.string().min(1).default("localhost"),
+  local: localSchema.default(localSchema.parse({})),
+});
+
+export const plainConfigSchema = z.discriminatedUnion("target", [productionSchema, localStackSchema], {
+  message: "must be digitalocean or local",
+});
+
+export type ProductionSettings = z.infer<typeof productionSchema>;
+export type LocalSettings = z.infer<typeof localStackSchema>;
+export type PlainConfig = z.infer<typeof plainConfigSchema>;
+export type AppSettings = z.infer<typeof appSchema>;
+export type VolumeSettings = z.infer<typeof volumeSchema>;
+export type DatabaseSettings = z.infer<typeof databaseSchema>;
+export type MonitoringSettings = z.infer<typeof monitoringSchema>;
+export type CloudflareSettings = z.infer<typeof cloudflareSchema>;
+
+/** Top-level keys the program reads; any other `docstown:` key is a typo and is reported. */
+export const PLAIN_KEYS = [
+  "target", "app", "email", "sentry", "domain", "region", "operators", "droplet", "volume", "database",
+  "cloudflare", "monitoring", "backup", "local",
+] as const;
+

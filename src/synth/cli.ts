@@ -1,0 +1,62 @@
+import { parseArgs } from "node:util";
+import { ConfigError } from "../config/errors";
+import { StackFileError } from "./stack-file";
+import { checkPolicies } from "./policies";
+import { toJson, toTable } from "./render";
+import { synthesize } from "./synthesize";
+
+const USAGE = "usage: npm run synth -- --stack <name> [--config <file>] [--placeholder-secrets] [--json]";
+
+/** Exit codes: 0 rendered and compliant, 1 a mandatory policy violation, 2 bad input. */
+async function main(argv: string[]): Promise<number> {
+  let values: { stack?: string; config?: string; "placeholder-secrets"?: boolean; json?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: "string" },
+        config: { type: "string" },
+        "placeholder-secrets": { type: "boolean" },
+        json: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`synth: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.stack) {
+    process.stderr.write(`synth: --stack is required\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const result = await synthesize({
+      stack: values.stack,
+      configFile: values.config,
+      placeholderSecrets: values["placeholder-secrets"] ?? false,
+    });
+    const violations = await checkPolicies(result);
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+    process.stdout.write(values.json ? `${JSON.stringify(toJson(result, violations), null, 2)}\n` : `${toTable(result, violations)}\n`);
+    return mandatory.length > 0 ? 1 : 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.lines.join("\n")}\n`);
+      return 2;
+    }
+    if (err instanceof StackFileError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`synth: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,171 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createMocks } from "./mocks";
+import { resolveInputs, unwrapWire, valueOf } from "./walk";
+
+/** Options a test or a policy may rely on, as the program declared them. */
+export interface RecordedOptions {
+  protect?: boolean;
+  dependsOn: string[];
+  deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
+  retainOnDelete?: boolean;
+  replaceOnChanges?: string[];
+  additionalSecretOutputs?: string[];
+  customTimeouts?: Record<string, string>;
+}
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** The id the mock provider returned; absent for components. */
+  id?: string;
+  custom: boolean;
+  parent?: string;
+  /** URN of the provider that manages the resource, explicit or inherited; absent for the default provider. */
+  provider?: string;
+  /** Inputs as the provider receives them, secrets unwrapped (see `secretPaths`). */
+  inputs: Record<string, unknown>;
+  /** Paths into `inputs` holding Pulumi secrets (`envs[3]`, `userData`). */
+  secretPaths: string[];
+  options: RecordedOptions;
+  /** Every resource this one waits for: explicit dependsOn plus the sources of its inputs. */
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** Registration order, the order the program declared resources in. */
+  order: number;
+}
+
+export interface SynthResult {
+  project: string;
+  stack: string;
+  resources: RecordedResource[];
+  outputs: Record<string, unknown>;
+  outputSecretPaths: string[];
+}
+
+export interface RecordOptions {
+  project: string;
+  stack: string;
+  /** Full config keys (`docstown:domain`) to their values; objects as JSON text, as Pulumi passes them. */
+  config: Record<string, string>;
+  secretKeys: string[];
+}
+
+interface Captured {
+  resource: pulumi.Resource;
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+  opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+}
+
+interface WireRecord {
+  inputs: unknown;
+  id?: string;
+  custom: boolean;
+  provider?: string;
+}
+
+const urnOf = (r: pulumi.Resource) => valueOf(r.urn);
+
+async function urnsOf(input: unknown): Promise<string[]> {
+  if (input === undefined || input === null) return [];
+  const value = pulumi.Output.isInstance(input) ? await valueOf(input) : await input;
+  const list = Array.isArray(value) ? value : [value];
+  const resolved = await Promise.all(list.map(async (r) => (pulumi.Output.isInstance(r) ? valueOf(r) : r)));
+  return Promise.all(resolved.filter(pulumi.Resource.isInstance).map(urnOf));
+}
+
+/**
+ * Runs a Pulumi program under the SDK's mock runtime and records every resource registration:
+ * inputs as the provider would receive them, options as the program set them, and which
+ * inputs are secret. The same recorder backs `npm run synth` and the tests.
+ */
+export async function record(program: () => unknown, options: RecordOptions): Promise<SynthResult> {
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+  const wire = new Map<string, WireRecord>();
+  const mocks = createMocks();
+  await pulumi.runtime.setMocks(
+    {
+      async newResource(args) {
+        const answer = await mocks.newResource(args);
+        wire.set(`${args.type}::${args.name}`, {
+          inputs: args.inputs, custom: args.custom ?? true, provider: args.provider,
+          id: args.custom === false ? undefined : answer.id,
+        });
+        return answer;
+      },
+      call: (args) => mocks.call(args),
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+
+  const captured: Captured[] = [];
+  let programOutputs: unknown = {};
+  // A failure is carried out of the stack rather than thrown inside it: a rejected stack also
+  // rejects promises the SDK keeps internally, which would surface later as unhandled rejections.
+  let failure: { error: unknown } | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      captured.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts });
+      return undefined;
+    });
+    try {
+      programOutputs = await program();
+    } catch (error) {
+      failure = { error };
+      programOutputs = {};
+    }
+    return programOutputs as Record<string, unknown>;
+  });
+  if (failure !== undefined) throw failure.error;
+
+  const resources: RecordedResource[] = [];
+  for (const [order, c] of captured.entries()) {
+    const [urn, parent, explicitProvider, dependsOn, resolved] = await Promise.all([
+      urnOf(c.resource),
+      c.opts.parent ? urnOf(c.opts.parent) : Promise.resolve(undefined),
+      c.opts.provider ? urnOf(c.opts.provider) : Promise.resolve(undefined),
+      urnsOf(c.opts.dependsOn),
+      resolveInputs(c.props),
+    ]);
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, value] of Object.entries(c.props)) {
+      const deps = (await resolveInputs(value)).dependencies;
+      if (deps.size > 0) propertyDependencies[key] = [...new Set(await Promise.all([...deps].map(urnOf)))].sort();
+    }
+    const w = wire.get(`${c.type}::${c.name}`);
+    const wireSecrets: string[] = [];
+    const inputs = (w ? unwrapWire(w.inputs, "", wireSecrets) : resolved.value) as Record<string, unknown>;
+    const provider = explicitProvider ?? (w?.provider ? w.provider.split("::").slice(0, -1).join("::") : undefined);
+    const secretPaths = [...new Set([...resolved.secretPaths, ...wireSecrets])].sort();
+    const dependencies = new Set([...dependsOn, ...Object.values(propertyDependencies).flat()]);
+    resources.push({
+      urn, type: c.type, name: c.name, id: w?.id, custom: w?.custom ?? true, parent,
+      provider: provider === "" || provider?.includes("default_") ? undefined : provider,
+      inputs, secretPaths,
+      options: pickOptions(c.opts, dependsOn),
+      dependencies: [...dependencies].sort(), propertyDependencies, order,
+    });
+  }
+  const out = await resolveInputs(programOutputs);
+  return {
+    project: options.project, stack: options.stack, resources,
+    outputs: (out.value ?? {}) as Record<string, unknown>, outputSecretPaths: out.secretPaths,
+  };
+}
+
+function pickOptions(opts: Captured["opts"], dependsOn: string[]): RecordedOptions {
+  const picked: RecordedOptions = { dependsOn };
+  if (opts.protect !== undefined) picked.protect = opts.protect;
+  if (opts.deleteBeforeReplace !== undefined) picked.deleteBeforeReplace = opts.deleteBeforeReplace;
+  if (opts.ignoreChanges !== undefined) picked.ignoreChanges = [...opts.ignoreChanges];
+  if (opts.retainOnDelete !== undefined) picked.retainOnDelete = opts.retainOnDelete;
+  if (opts.replaceOnChanges !== undefined) picked.replaceOnChanges = [...opts.replaceOnChanges];
+  if (opts.additionalSecretOutputs !== undefined) picked.additionalSecretOutputs = [...opts.additionalSecretOutputs];
+  if (opts.customTimeouts !== undefined) picked.customTimeouts = { ...opts.customTimeouts } as Record<string, string>;
+  return picked;
+}

@@ -1,0 +1,41 @@
+import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { loadConfig } from "../config/load";
+import { composeStack } from "../../stacks";
+import { record, type SynthResult } from "./recorder";
+import { readStackFile } from "./stack-file";
+
+export interface SynthOptions {
+  stack: string;
+  /** Stack config file; default `Pulumi.<stack>.yaml` beside Pulumi.yaml. */
+  configFile?: string;
+  placeholderSecrets?: boolean;
+  /** Project directory (where Pulumi.yaml is). */
+  cwd?: string;
+  /** Extra or replaced config values, full keys (`docstown:app`), for tests. */
+  overrides?: Record<string, string>;
+}
+
+export function projectName(cwd: string): string {
+  const doc = parse(readFileSync(resolve(cwd, "Pulumi.yaml"), "utf8")) as { name?: string };
+  return doc.name ?? "docstown";
+}
+
+/**
+ * Renders the stack offline: reads its config file, runs the real program under the mock
+ * runtime, and returns every registration. Throws ConfigError or StackFileError on bad input,
+ * before any resource is declared.
+ */
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = resolve(cwd, options.configFile ?? `Pulumi.${options.stack}.yaml`);
+  const stackConfig = readStackFile(file, options.placeholderSecrets ?? false);
+  const config = { ...stackConfig.config, ...(options.overrides ?? {}) };
+  return record(() => composeStack(loadConfig()), {
+    project: projectName(cwd),
+    stack: options.stack,
+    config,
+    secretKeys: stackConfig.secretKeys,
+  });
+}
