@@ -121,7 +121,10 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
     }
     return programOutputs as Record<string, unknown>;
   });
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) {
+    await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
+    throw failure.error;
+  }
 
   const resources: RecordedResource[] = [];
   for (const [order, c] of captured.entries()) {
@@ -152,6 +155,9 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
     });
   }
   const out = await resolveInputs(programOutputs);
+  // Let the stack's last RPCs (its outputs) land before another run replaces the mock monitor.
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  await runtime.waitForRPCs?.();
   return {
     project: options.project, stack: options.stack, resources,
     outputs: (out.value ?? {}) as Record<string, unknown>, outputSecretPaths: out.secretPaths,
