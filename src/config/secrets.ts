@@ -1,4 +1,12 @@
-import type { PlainConfig } from "./schema";
+/**
+ * What decides whether a secret is required. Read from the raw config too, so missing secrets are
+ * reported alongside other problems even when the rest of the config does not parse.
+ */
+export interface SecretContext {
+  readonly target?: unknown;
+  readonly app?: { readonly registry?: unknown };
+  readonly backup?: { readonly offsite?: { readonly enabled?: unknown } };
+}
 
 /**
  * Every secret the program reads, as a flat `docstown:<key>` set with
@@ -8,10 +16,10 @@ import type { PlainConfig } from "./schema";
 export interface SecretSpec {
   readonly key: string;
   readonly description: string;
-  readonly requiredWhen: (config: PlainConfig) => boolean;
+  readonly requiredWhen: (config: SecretContext) => boolean;
 }
 
-const production = (c: PlainConfig) => c.target === "digitalocean";
+const production = (c: SecretContext) => c.target === "digitalocean";
 const always = () => true;
 const never = () => false;
 
@@ -26,10 +34,10 @@ export const SECRET_SPECS = [
   { key: "smtpPassword", description: "SMTP password from the email provider", requiredWhen: production },
   { key: "sentryDsn", description: "Sentry DSN for error tracking", requiredWhen: production },
   { key: "missionControlPassword", description: "Mission Control (Solid Queue dashboard) basic-auth password", requiredWhen: production },
-  { key: "registryPassword", description: "Password or token for the private image registry (app.registry)", requiredWhen: (c) => c.app.registry !== undefined },
+  { key: "registryPassword", description: "Password or token for the private image registry (app.registry)", requiredWhen: (c) => c.app?.registry !== undefined },
   { key: "slackWebhookUrl", description: "Slack incoming webhook for uptime alerts", requiredWhen: never },
-  { key: "spacesAccessKeyId", description: "DigitalOcean Spaces access key id (backup.offsite)", requiredWhen: (c) => c.target === "digitalocean" && c.backup.offsite.enabled },
-  { key: "spacesSecretAccessKey", description: "DigitalOcean Spaces secret key (backup.offsite)", requiredWhen: (c) => c.target === "digitalocean" && c.backup.offsite.enabled },
+  { key: "spacesAccessKeyId", description: "DigitalOcean Spaces access key id (backup.offsite)", requiredWhen: (c) => c.target === "digitalocean" && c.backup?.offsite?.enabled === true },
+  { key: "spacesSecretAccessKey", description: "DigitalOcean Spaces secret key (backup.offsite)", requiredWhen: (c) => c.target === "digitalocean" && c.backup?.offsite?.enabled === true },
   { key: "deploySshPrivateKey", description: "Private key of an operator key, for the readiness check over SSH (default: ssh-agent)", requiredWhen: never },
   { key: "localPostgresPassword", description: "Password of the local stack's PostgreSQL container", requiredWhen: never },
 ] as const satisfies readonly SecretSpec[];
@@ -37,6 +45,6 @@ export const SECRET_SPECS = [
 export type SecretKey = (typeof SECRET_SPECS)[number]["key"];
 export const SECRET_KEYS: readonly SecretKey[] = SECRET_SPECS.map((s) => s.key);
 
-export function requiredSecretKeys(config: PlainConfig): SecretKey[] {
+export function requiredSecretKeys(config: SecretContext): SecretKey[] {
   return SECRET_SPECS.filter((s) => s.requiredWhen(config)).map((s) => s.key);
 }

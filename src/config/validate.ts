@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { mailerFromDomainProblem } from "../email/schema";
 import { PLAIN_KEYS, plainConfigSchema, type PlainConfig } from "./schema";
-import { SECRET_KEYS, requiredSecretKeys } from "./secrets";
+import { SECRET_KEYS, requiredSecretKeys, type SecretContext } from "./secrets";
 
 export const NAMESPACE = "docstown";
 
@@ -36,6 +36,12 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
   return [`${key(path)}: ${issue.message}`];
 }
 
+function missingSecrets(context: SecretContext, present: ReadonlySet<string>): string[] {
+  return requiredSecretKeys(context)
+    .filter((key) => !present.has(key))
+    .map((key) => `${NAMESPACE}:${key}: missing secret; set it with: pulumi config set --secret ${NAMESPACE}:${key} <value>`);
+}
+
 /** Pulumi hands structured values to the program as JSON text; scalars arrive as plain strings. */
 function decode(raw: string): unknown {
   const trimmed = raw.trim();
@@ -67,9 +73,14 @@ export function validateConfig(raw: Readonly<Record<string, string>>, presentSec
     plain[name] = decode(value);
   }
 
+  if (plain["target"] === undefined) {
+    errors.push(`${NAMESPACE}:target: is required (digitalocean or local)`);
+    return { ok: false, errors };
+  }
   const parsed = plainConfigSchema.safeParse(plain, { reportInput: true });
   if (!parsed.success) {
     errors.push(...parsed.error.issues.flatMap(issueLines));
+    errors.push(...missingSecrets(plain as SecretContext, presentSecrets));
     return { ok: false, errors };
   }
   const config = parsed.data;
@@ -82,10 +93,6 @@ export function validateConfig(raw: Readonly<Record<string, string>>, presentSec
     const problem = mailerFromDomainProblem(config.email, config.domain);
     if (problem !== undefined) errors.push(`${NAMESPACE}:email.mailerFrom: ${problem}`);
   }
-  for (const secret of requiredSecretKeys(config)) {
-    if (!presentSecrets.has(secret)) {
-      errors.push(`${NAMESPACE}:${secret}: missing secret; set it with: pulumi config set --secret ${NAMESPACE}:${secret} <value>`);
-    }
-  }
+  errors.push(...missingSecrets(config, presentSecrets));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }

@@ -69,6 +69,7 @@ export function readStackFile(path: string, placeholderSecrets: boolean): StackC
     const present = new Set(SECRET_KEYS.filter((k) => `${NAMESPACE}:${k}` in config));
     const plain = validateConfig(config, new Set(SECRET_KEYS));
     const required = plain.ok ? requiredSecretKeys(plain.config).map((k) => `${NAMESPACE}:${k}`) : [];
+    // An invalid config is reported by the program's own validation, with every problem.
     for (const key of new Set([...encrypted, ...required])) {
       if (present.has(key.slice(NAMESPACE.length + 1) as (typeof SECRET_KEYS)[number])) continue;
       config[key] = `placeholder:${key.slice(NAMESPACE.length + 1)}`;

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { PROJECT_DIR } from "../harness";
+
+function synth(...args: string[]) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "src/synth/cli.ts", ...args], {
+    cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function tempStackFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "synth-"));
+  const file = join(dir, "Pulumi.test.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+const productionText = readFileSync(join(PROJECT_DIR, "Pulumi.production.yaml"), "utf8");
+
+describe("npm run synth", () => {
+  test("--json renders the production graph with every secret as [secret]", () => {
+    const { code, stdout, stderr } = synth("--stack", "production", "--placeholder-secrets", "--json");
+    assert.equal(code, 0, stderr);
+    const doc = JSON.parse(stdout) as {
+      project: string; stack: string; outputs: Record<string, unknown>;
+      resources: { urn: string; type: string; name: string; id: string | null; custom: boolean; parent: string | null; provider: string | null; inputs: unknown; options: unknown }[];
+      violations: unknown[];
+    };
+    assert.equal(doc.project, "docstown");
+    assert.equal(doc.stack, "production");
+    assert.ok(doc.resources.length > 0);
+    for (const r of doc.resources) {
+      assert.deepEqual(Object.keys(r).sort(), ["custom", "id", "inputs", "name", "options", "parent", "provider", "type", "urn"]);
+    }
+    assert.deepEqual(doc.violations, []);
+    assert.ok(!stdout.includes("placeholder:"), "no secret value may reach the JSON document");
+  });
+
+  test("the table names the resources and the policy result", () => {
+    const { code, stdout, stderr } = synth("--stack", "production", "--placeholder-secrets");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^docstown\/production: \d+ resources/);
+    assert.match(stdout, /Policies:\n {2}✔ no violations/);
+  });
+
+  test("bad config: every problem on its own line, exit 2, no stack trace", () => {
+    const file = tempStackFile(productionText.replace("docstown:region: fra1", "docstown:region: mars1").replace("sizeGb: 50", "sizeGb: 5"));
+    const { code, stdout, stderr } = synth("--stack", "production", "--config", file, "--placeholder-secrets");
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.deepEqual(stderr.trim().split("\n"), [
+      "docstown:region: must be one of nyc1, nyc3, sfo2, sfo3, ams3, sgp1, lon1, fra1, tor1, blr1, syd1, atl1",
+      "docstown:volume.sizeGb: must be at least 10",
+    ]);
+  });
+
+  test("encrypted values need --placeholder-secrets", () => {
+    const file = tempStackFile(`${productionText}  docstown:sentryDsn:\n    secure: AAABAKx0ZXN0\n`);
+    const { code, stderr } = synth("--stack", "production", "--config", file);
+    assert.equal(code, 2);
+    assert.equal(stderr.trim(), "docstown:sentryDsn: is encrypted (secure:) and cannot be read offline; run with --placeholder-secrets");
+  });
+
+  test("missing secrets without --placeholder-secrets are named", () => {
+    const { code, stderr } = synth("--stack", "local");
+    assert.equal(code, 2);
+    assert.equal(stderr.trim(), "docstown:railsMasterKey: missing secret; set it with: pulumi config set --secret docstown:railsMasterKey <value>");
+  });
+
+  test("bad flags and missing files are one clear line", () => {
+    const unknown = synth("--stack", "production", "--yolo");
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^synth: Unknown option '--yolo'/);
+    const noStack = synth();
+    assert.equal(noStack.code, 2);
+    assert.match(noStack.stderr, /^synth: --stack is required/);
+    const missing = synth("--stack", "staging");
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Pulumi\.staging\.yaml: cannot read the stack config file/);
+  });
+});
