@@ -116,6 +116,8 @@ const monitoringSchema = z.strictObject({
   diskPercent: z.number().min(1).max(100).default(85),
   latencyMs: z.number().int().min(100).default(2000),
   sslExpiryDays: z.number().int().min(1).default(14),
+  /** Slack channel for alerts when the `slackWebhookUrl` secret is set. */
+  slackChannel: z.string().regex(/^#[a-z0-9_-]+$/, "must be a Slack channel such as #ops").default("#ops"),
 });
 
 const backupSchema = z.strictObject({
