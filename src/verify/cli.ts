@@ -1,0 +1,37 @@
+/**
+ * `npm run verify -- ...`: the post-deploy checklist. Exit 0 when every check passes, 1 when
+ * any fails, 2 on bad flags or a bad stack file.
+ */
+import { parseCliArgs, USAGE, UsageError } from "./args";
+import { formatReport, runVerify } from "./checklist";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let cli;
+  try {
+    cli = parseCliArgs(argv, process.env, process.cwd());
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`verify: ${error.message}\n`);
+    return 2;
+  }
+  if (cli.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const report = await runVerify(cli.verify);
+  process.stdout.write(cli.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report).join("\n")}\n`);
+  return report.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // exitCode rather than exit(): let stdout drain when it is a pipe.
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`verify: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
