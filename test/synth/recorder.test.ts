@@ -3,11 +3,17 @@ import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { record } from "../../src/synth/recorder";
 
+class Thing extends pulumi.CustomResource {
+  constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super("test:index:Thing", name, props, opts);
+  }
+}
+
 class Pair extends pulumi.ComponentResource {
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
     super("docstown:test:Pair", name, {}, opts);
-    const key = new pulumi.CustomResource("test:index:Thing", `${name}-a`, { secret: pulumi.secret("s3cret"), plain: "p" }, { parent: this, protect: true });
-    new pulumi.CustomResource("test:index:Thing", `${name}-b`, { list: ["x", pulumi.secret("y")], ref: key.id }, { parent: this, dependsOn: [key], deleteBeforeReplace: true });
+    const key = new Thing(`${name}-a`, { secret: pulumi.secret("s3cret"), plain: "p" }, { parent: this, protect: true });
+    new Thing(`${name}-b`, { list: ["x", pulumi.secret("y")], ref: key.id }, { parent: this, dependsOn: [key], deleteBeforeReplace: true });
     this.registerOutputs({});
   }
 }

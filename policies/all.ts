@@ -1,0 +1,53 @@
+import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { cloudflareAlwaysHttps, cloudflareMinTls, cloudflareSslStrict, cloudflareWebRecordsProxied } from "./cloudflare";
+import {
+  containerImageDigest,
+  containerLogRotation,
+  containerMemoryLimit,
+  containerNoDockerSocket,
+  containerNoHostNamespaces,
+  containerNoNewPrivileges,
+  containerNonRoot,
+  containerNotPrivileged,
+  containerReadOnlyRootfs,
+  containerRestartPolicy,
+  containerRoleLabel,
+  containerWebHealthcheck,
+} from "./containers";
+import { databaseClusterProtected, databaseFirewallPresent, databaseFirewallRestricted, databasePrivateNetwork } from "./database";
+import { dropletFirewallAttached, dropletMonitoring, dropletSshKeys, firewallInboundRestricted } from "./droplet";
+import { persistentVolumePresence } from "./persistent-volume";
+import { containerSecretEnvNames } from "./secret-env";
+
+/** The pack's default level; every policy also states its own. */
+export const enforcementLevel: EnforcementLevel = "mandatory";
+
+/** Every policy of the DocsTown pack, in the order CrossGuard reports them. */
+export const allPolicies: Policies = [
+  persistentVolumePresence,
+  databaseClusterProtected,
+  databasePrivateNetwork,
+  databaseFirewallRestricted,
+  databaseFirewallPresent,
+  dropletSshKeys,
+  dropletMonitoring,
+  dropletFirewallAttached,
+  firewallInboundRestricted,
+  containerRoleLabel,
+  containerImageDigest,
+  containerNotPrivileged,
+  containerNoHostNamespaces,
+  containerNoDockerSocket,
+  containerRestartPolicy,
+  containerLogRotation,
+  containerMemoryLimit,
+  containerWebHealthcheck,
+  containerReadOnlyRootfs,
+  containerNonRoot,
+  containerNoNewPrivileges,
+  containerSecretEnvNames,
+  cloudflareWebRecordsProxied,
+  cloudflareSslStrict,
+  cloudflareMinTls,
+  cloudflareAlwaysHttps,
+];
