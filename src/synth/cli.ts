@@ -1,15 +1,17 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
 import { StackFileError } from "./stack-file";
+import { compareGraphs, formatChanges, type GraphDocument } from "./compare";
 import { checkPolicies } from "./policies";
 import { toJson, toTable } from "./render";
 import { synthesize } from "./synthesize";
 
-const USAGE = "usage: npm run synth -- --stack <name> [--config <file>] [--placeholder-secrets] [--json]";
+const USAGE = "usage: npm run synth -- --stack <name> [--config <file>] [--placeholder-secrets] [--json | --compare <earlier.json>]";
 
 /** Exit codes: 0 rendered and compliant, 1 a mandatory policy violation, 2 bad input. */
 async function main(argv: string[]): Promise<number> {
-  let values: { stack?: string; config?: string; "placeholder-secrets"?: boolean; json?: boolean };
+  let values: { stack?: string; config?: string; "placeholder-secrets"?: boolean; json?: boolean; compare?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -18,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: "string" },
         "placeholder-secrets": { type: "boolean" },
         json: { type: "boolean" },
+        compare: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -30,6 +33,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`synth: --stack is required\n${USAGE}\n`);
     return 2;
   }
+  let earlier: GraphDocument | undefined;
+  if (values.compare !== undefined) {
+    try {
+      earlier = JSON.parse(readFileSync(values.compare, "utf8")) as GraphDocument;
+      if (!Array.isArray(earlier.resources)) throw new Error("no resources");
+    } catch {
+      process.stderr.write(`synth: --compare: ${values.compare} is not a document written by synth --json\n`);
+      return 2;
+    }
+  }
   try {
     const result = await synthesize({
       stack: values.stack,
@@ -38,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
     });
     const violations = await checkPolicies(result);
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
-    process.stdout.write(values.json ? `${JSON.stringify(toJson(result, violations), null, 2)}\n` : `${toTable(result, violations)}\n`);
+    const doc = toJson(result, violations);
+    if (earlier !== undefined) process.stdout.write(`${formatChanges(compareGraphs(earlier, doc))}\n`);
+    else process.stdout.write(values.json ? `${JSON.stringify(doc, null, 2)}\n` : `${toTable(result, violations)}\n`);
     return mandatory.length > 0 ? 1 : 0;
   } catch (err) {
     if (err instanceof ConfigError) {

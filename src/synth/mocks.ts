@@ -25,6 +25,13 @@ function ipv4(seed: string, prefix: string): string {
   return `${prefix}.${(parseInt(h.slice(0, 2), 16) % 250) + 2}`;
 }
 
+/** An OpenSSH ed25519 public key line (`ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI…`) derived from `seed`. */
+function sshHostKey(seed: string): string {
+  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(Buffer.from(digestOf(seed), "hex"))]);
+  return `ssh-ed25519 ${blob.toString("base64")}`;
+}
+
 type Outputs = (name: string, inputs: Record<string, unknown>) => { id: string; state: Record<string, unknown> };
 
 const PEM = (label: string, seed: string) =>
@@ -45,6 +52,15 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
   },
   "digitalocean:index/vpc:Vpc": (name) => ({ id: uuid(name), state: { urn: `do:vpc:${uuid(name)}`, ipRange: "10.110.0.0/20" } }),
   "digitalocean:index/sshKey:SshKey": (name) => ({ id: numericId(name), state: { fingerprint: digestOf(name).slice(0, 32).replace(/(..)(?=.)/g, "$1:") } }),
+  // server: a tag's id is its name; attachments' ids are "<droplet>-<volume or ip>-<unique suffix>" as the provider makes them.
+  "digitalocean:index/tag:Tag": (name, inputs) => ({ id: String(inputs["name"] ?? name), state: { dropletsCount: 0, totalResourceCount: 0 } }),
+  "digitalocean:index/firewall:Firewall": (name) => ({ id: uuid(name), state: { status: "succeeded", createdAt: "2026-01-01T00:00:00Z", pendingChanges: [] } }),
+  "digitalocean:index/volumeAttachment:VolumeAttachment": (name, inputs) => ({
+    id: `${String(inputs["dropletId"])}-${String(inputs["volumeId"])}-${digestOf(name).slice(0, 26)}`, state: {},
+  }),
+  "digitalocean:index/reservedIpAssignment:ReservedIpAssignment": (name, inputs) => ({
+    id: `${String(inputs["dropletId"])}-${String(inputs["ipAddress"])}-${digestOf(name).slice(0, 26)}`, state: {},
+  }),
   "digitalocean:index/databaseCluster:DatabaseCluster": (name, inputs) => {
     const cluster = String(inputs["name"] ?? name);
     const host = `${cluster}-do-user-1234567-0.f.db.ondigitalocean.com`;
@@ -60,8 +76,26 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
     };
   },
   "digitalocean:index/databaseUser:DatabaseUser": (name) => ({ id: `${name}`, state: { password: `AVNS_${digestOf(`${name}-user`).slice(0, 20)}`, role: "normal" } }),
+  // The provider's ids: `<cluster uuid>/database/<name>` and `<role>_<database>_<schema>_<object type>`.
+  "digitalocean:index/databaseDb:DatabaseDb": (_name, inputs) => ({ id: `${String(inputs["clusterId"])}/database/${String(inputs["name"])}`, state: {} }),
+  "digitalocean:index/databaseFirewall:DatabaseFirewall": (name, inputs) => ({
+    id: `${String(inputs["clusterId"])}`,
+    state: { rules: ((inputs["rules"] ?? []) as Record<string, unknown>[]).map((r, i) => ({ ...r, uuid: uuid(`${name}-rule-${i}`), createdAt: "2026-01-01T00:00:00Z" })) },
+  }),
+  "postgresql:index/grant:Grant": (_name, inputs) => ({
+    id: [inputs["role"], inputs["database"], inputs["schema"] ?? "", inputs["objectType"]].map(String).join("_"),
+    state: { withGrantOption: false },
+  }),
   "cloudflare:index/originCaCertificate:OriginCaCertificate": (name) => ({
     id: numericId(name), state: { certificate: PEM("CERTIFICATE", name), expiresOn: "2041-11-20 00:00:00 +0000 UTC" },
+  }),
+  // Cloudflare record ids are 32 hex digits; a zone setting's id is its setting name.
+  "cloudflare:index/dnsRecord:DnsRecord": (name, inputs) => ({
+    id: digestOf(`dns-${name}`).slice(0, 32),
+    state: { proxiable: ["A", "AAAA", "CNAME"].includes(String(inputs["type"])), createdOn: "2026-01-01T00:00:00Z", modifiedOn: "2026-01-01T00:00:00Z" },
+  }),
+  "cloudflare:index/zoneSetting:ZoneSetting": (_name, inputs) => ({
+    id: String(inputs["settingId"]), state: { editable: true, modifiedOn: "2026-01-01T00:00:00Z" },
   }),
   "tls:index/privateKey:PrivateKey": (name) => ({
     id: digestOf(name).slice(0, 40),
@@ -74,16 +108,34 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
     const digest = ref.includes("@sha256:") ? ref.split("@")[1] ?? "" : `sha256:${digestOf(ref)}`;
     return { id: `sha256:${digestOf(`${ref}-id`)}`, state: { imageId: `sha256:${digestOf(`${ref}-id`)}`, repoDigest: ref.includes("@") ? ref : `${ref}@${digest}` } };
   },
-  "docker:index/container:Container": (name) => ({ id: digestOf(name), state: { exitCode: 0 } }),
-  "docker:index/network:Network": (name) => ({ id: digestOf(name).slice(0, 25), state: {} }),
-  "docker:index/volume:Volume": (name, inputs) => ({ id: String(inputs["name"] ?? name), state: { mountpoint: `/var/lib/docker/volumes/${String(inputs["name"] ?? name)}/_data` } }),
-  "command:remote:Command": () => ({ id: "", state: { stdout: "", stderr: "" } }),
+  // Containers, networks and volumes without a `name` input get Pulumi's auto-name (`<name>-<7 hex>`).
+  "docker:index/container:Container": (name, inputs) => ({
+    id: digestOf(name), state: { exitCode: 0, name: String(inputs["name"] ?? `${name}-${digestOf(name).slice(0, 7)}`) },
+  }),
+  "docker:index/network:Network": (name, inputs) => ({
+    id: digestOf(name).slice(0, 25), state: { name: String(inputs["name"] ?? `${name}-${digestOf(name).slice(0, 7)}`), scope: "local" },
+  }),
+  "docker:index/volume:Volume": (name, inputs) => {
+    const volume = String(inputs["name"] ?? `${name}-${digestOf(name).slice(0, 7)}`);
+    return { id: volume, state: { name: volume, mountpoint: `/var/lib/docker/volumes/${volume}/_data` } };
+  },
+  // A command that prints the SSH host key (the server's readiness check) gets a well-formed ed25519 key line.
+  "command:remote:Command": (name, inputs) => ({
+    id: "",
+    state: { stdout: String(inputs["create"] ?? "").includes("/etc/ssh/ssh_host_ed25519_key.pub") ? `${sshHostKey(name)} root@${name}\n` : "", stderr: "" },
+  }),
 };
 
 /** Invoke tokens the program may call, answered with realistic data; anything else is an error. */
 const CALLS: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
   "docker:index/getRegistryImage:getRegistryImage": (args) => ({
     name: args["name"], sha256Digest: `sha256:${digestOf(String(args["name"]))}`, insecureSkipVerify: false,
+  }),
+  // Reading the app user of a restored cluster (it came with the backup, password included).
+  "digitalocean:index/getDatabaseUser:getDatabaseUser": (args) => ({
+    id: `${String(args["clusterId"])}/user/${String(args["name"])}`, clusterId: args["clusterId"], name: args["name"],
+    password: `AVNS_${digestOf(`${String(args["clusterId"])}-${String(args["name"])}-user`).slice(0, 20)}`, role: "normal",
+    accessCert: "", accessKey: "", mysqlAuthPlugin: "", settings: [],
   }),
   "cloudflare:index/getIpRanges:getIpRanges": () => ({
     id: "cloudflare-ip-ranges",

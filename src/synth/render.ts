@@ -44,7 +44,18 @@ export interface Violation {
 }
 
 /** The `--json` document: secrets rendered as "[secret]". */
-export function toJson(result: SynthResult, violations: readonly Violation[]): unknown {
+export interface SynthDocument {
+  project: string;
+  stack: string;
+  resources: {
+    urn: string; type: string; name: string; id: string | null; custom: boolean;
+    parent: string | null; provider: string | null; inputs: Record<string, unknown>; options: RecordedResource["options"];
+  }[];
+  outputs: Record<string, unknown>;
+  violations: readonly Violation[];
+}
+
+export function toJson(result: SynthResult, violations: readonly Violation[]): SynthDocument {
   return {
     project: result.project,
     stack: result.stack,
