@@ -115,7 +115,7 @@ export function toTable(result: SynthResult, violations: readonly Violation[]): 
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(redact(result.outputs, result.outputSecretPaths))) lines.push(`  ${k}: ${str(v)}`);
   lines.push("", "Policies:");
-  if (violations.length === 0) lines.push("  ✔ no violations");
+  if (!violations.some((v) => v.enforcementLevel === "mandatory")) lines.push("  ✔ no mandatory violations");
   for (const v of violations) lines.push(`  ${v.enforcementLevel === "mandatory" ? "✘" : "!"} [${v.enforcementLevel}] ${v.policy}: ${v.message}`);
   return lines.join("\n");
 }

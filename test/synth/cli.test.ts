@@ -29,7 +29,7 @@ describe("npm run synth", () => {
     const doc = JSON.parse(stdout) as {
       project: string; stack: string; outputs: Record<string, unknown>;
       resources: { urn: string; type: string; name: string; id: string | null; custom: boolean; parent: string | null; provider: string | null; inputs: unknown; options: unknown }[];
-      violations: unknown[];
+      violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[];
     };
     assert.equal(doc.project, "docstown");
     assert.equal(doc.stack, "production");
@@ -37,7 +37,8 @@ describe("npm run synth", () => {
     for (const r of doc.resources) {
       assert.deepEqual(Object.keys(r).sort(), ["custom", "id", "inputs", "name", "options", "parent", "provider", "type", "urn"]);
     }
-    assert.deepEqual(doc.violations, []);
+    assert.deepEqual(doc.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+    for (const v of doc.violations) assert.deepEqual(Object.keys(v).sort(), ["enforcementLevel", "message", "policy", "urn"]);
     assert.ok(!stdout.includes("placeholder:"), "no secret value may reach the JSON document");
   });
 
@@ -45,7 +46,8 @@ describe("npm run synth", () => {
     const { code, stdout, stderr } = synth("--stack", "production", "--placeholder-secrets");
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^docstown\/production: \d+ resources/);
-    assert.match(stdout, /Policies:\n {2}✔ no violations/);
+    assert.match(stdout, /\nPolicies:\n {2}✔ no mandatory violations\n/);
+    assert.doesNotMatch(stdout, /\[mandatory\]/);
   });
 
   test("bad config: every problem on its own line, exit 2, no stack trace", () => {
