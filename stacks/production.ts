@@ -1,4 +1,13 @@
+import * as docker from "@pulumi/docker";
+import { dockerSshOptions } from "../src/app/docker-host";
+import { runtimeEnvironment } from "../src/app/environment";
+import { RailsApp } from "../src/app/rails-app";
 import type { ProductionConfig } from "../src/config/load";
+import { mustHaveSecret } from "../src/config/load";
+import { smtpSettings } from "../src/email/records";
+import { ManagedDatabase } from "../src/database/managed-database";
+import { Edge } from "../src/edge/edge";
+import { Server } from "../src/server/server";
 
 /**
  * The production topology (brief, section 2): droplet + repos volume, managed PostgreSQL,
@@ -8,12 +17,79 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   const tags = ["docstown", `docstown-${config.stack}`];
 
   // --- server (droplet, VPC, firewall, reserved IP, repos volume, readiness) ---
+  const server = new Server("docstown", {
+    namePrefix: `docstown-${config.stack}`,
+    region: config.region,
+    droplet: config.droplet,
+    volume: config.volume,
+    operators: config.operators,
+    httpSourceCidrs: config.cloudflare.originCidrs,
+    tags,
+    deployPrivateKey: config.secrets.deploySshPrivateKey,
+  });
 
   // --- database (managed PostgreSQL, trusted sources, four databases, app user, grants) ---
+  const database = new ManagedDatabase("docstown", {
+    vpcId: server.vpcId,
+    dropletId: server.dropletId,
+    region: config.region,
+    settings: config.database,
+    operatorCidrs: config.operators.databaseCidrs,
+    tags,
+  });
 
   // --- edge (Cloudflare DNS, origin certificate, zone settings, email records) ---
+  const edge = new Edge("docstown", {
+    domain: config.domain,
+    publicIp: server.publicIp,
+    // The reserved IP is IPv4 only; the AAAA record follows the droplet's own IPv6 address.
+    ipv6Address: config.droplet.ipv6 ? server.droplet.ipv6Address : undefined,
+    cloudflare: config.cloudflare,
+    email: config.email,
+  });
 
   // --- app (Docker provider over SSH; proxy, migrate, web, worker) ---
+  // The host is unknown until the server is ready, so a first preview leaves the provider
+  // unconfigured instead of pinging a droplet that does not exist yet (pulumi-docker #139).
+  const dockerProvider = new docker.Provider(
+    "docstown-docker",
+    {
+      host: server.dockerHost,
+      sshOpts: server.knownHostsLine.apply(dockerSshOptions),
+      ...(config.app.registry !== undefined
+        ? {
+            registryAuth: [{
+              address: config.app.registry.server,
+              username: config.app.registry.username,
+              password: mustHaveSecret(config.secrets, "registryPassword"),
+            }],
+          }
+        : {}),
+    },
+    { dependsOn: [server.ready] },
+  );
+  const app = new RailsApp("docstown", {
+    provider: dockerProvider,
+    settings: config.app,
+    databaseUrls: database.urls,
+    environment: runtimeEnvironment({
+      stack: config.stack,
+      domain: config.domain,
+      appHost: config.domain,
+      mountPath: config.volume.mountPath,
+      app: config.app,
+      sentryTracesSampleRate: config.sentry.tracesSampleRate,
+      secrets: config.secrets,
+      mail: { smtp: smtpSettings(config.email), from: config.email.mailerFrom },
+    }),
+    repos: { hostPath: server.mountPath },
+    mountPath: config.volume.mountPath,
+    tls: { certificatePem: edge.originCertificatePem, privateKeyPem: edge.originPrivateKeyPem },
+    // Only Cloudflare reaches 80/443, so its CF-Connecting-IP header names the visitor.
+    proxy: { host: config.domain, aliases: [`www.${config.domain}`], httpPort: 80, httpsPort: 443, clientIpHeader: "CF-Connecting-IP" },
+    // The database component's users and grants must exist before db:prepare runs.
+    migrateAfter: [database],
+  });
 
   // --- monitoring (uptime check, alerts) ---
 
@@ -23,5 +99,21 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     region: config.region,
     reposMountPath: config.volume.mountPath,
     tags,
+    // server
+    publicIp: server.publicIp,
+    dropletId: server.dropletId,
+    volumeId: server.volumeId,
+    volumeName: server.volumeName,
+    vpcId: server.vpcId,
+    sshCommand: server.sshCommand,
+    knownHostsLine: server.knownHostsLine,
+    // database (the URLs are Pulumi secrets: `pulumi stack output --show-secrets` reveals them)
+    database: { clusterId: database.clusterId, clusterName: database.clusterName, host: database.host, urls: database.urls },
+    // edge (copy githubOAuthCallbackUrl into the GitHub OAuth app's "Authorization callback URL")
+    githubOAuthCallbackUrl: edge.oauthCallbackUrl,
+    cloudflareZoneId: edge.zoneId,
+    originCertificateExpiresOn: edge.originCertificateExpiresOn,
+    // app (imageDigest is what runs; roll back with `pulumi config set` app.digest to an earlier one)
+    app: { imageDigest: app.imageDigest, web: app.web.name, worker: app.worker.name, migrate: app.migrate.name, proxy: app.proxy.name },
   };
 }
