@@ -7,6 +7,7 @@ import { mustHaveSecret } from "../src/config/load";
 import { smtpSettings } from "../src/email/records";
 import { ManagedDatabase } from "../src/database/managed-database";
 import { Edge } from "../src/edge/edge";
+import { Monitoring } from "../src/monitoring/monitoring";
 import { Server } from "../src/server/server";
 
 /**
@@ -92,6 +93,13 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   });
 
   // --- monitoring (uptime check, alerts) ---
+  const monitoring = new Monitoring("docstown", {
+    domain: config.domain,
+    settings: config.monitoring,
+    dropletId: server.dropletId,
+    databaseClusterId: database.clusterId,
+    slackWebhookUrl: config.secrets.slackWebhookUrl,
+  });
 
   return {
     domain: config.domain,
@@ -113,6 +121,8 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     githubOAuthCallbackUrl: edge.oauthCallbackUrl,
     cloudflareZoneId: edge.zoneId,
     originCertificateExpiresOn: edge.originCertificateExpiresOn,
+    // monitoring
+    uptimeCheckId: monitoring.uptimeCheckId,
     // app (imageDigest is what runs; roll back with `pulumi config set` app.digest to an earlier one)
     app: { imageDigest: app.imageDigest, web: app.web.name, worker: app.worker.name, migrate: app.migrate.name, proxy: app.proxy.name },
   };

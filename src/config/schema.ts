@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { suggestedRestoreName } from "../database/restore";
 import { emailSchema } from "../email/schema";
 import {
   DO_REGIONS, absolutePath, domainName, email, imageDigest, imageReference, imageRepository, imageTag,
-  restrictedCidr, sshPublicKey,
+  isCidr, isWorldCidr, restrictedCidr, sshPublicKey,
 } from "./primitives";
 
 /**
@@ -20,8 +21,12 @@ const appSchema = z.strictObject({
   digest: imageDigest.optional(),
   /** Private registry login; the password is the `registryPassword` secret. */
   registry: z.strictObject({ server: z.string().min(1), username: z.string().min(1) }).optional(),
-  /** Reverse proxy image (Caddy), resolved to a digest like the app image. */
-  proxyImage: imageReference.default("caddy:2.8"),
+  /**
+   * Reverse proxy image (Caddy), resolved to a digest like the app image. Use a release with
+   * caddyserver/caddy#7547 (2.11.2+): up to 2.11.1 Caddy closes a request's body when the first
+   * web container refuses the connection, so a POST retried during a deploy fails with 502 (#7546).
+   */
+  proxyImage: imageReference.default("caddy:2.11"),
   webMemoryMb: z.number().int().min(256).max(65536).default(1536),
   workerMemoryMb: z.number().int().min(256).max(65536).default(1536),
   pidsLimit: z.number().int().min(64).max(32768).default(512),
@@ -31,6 +36,12 @@ const appSchema = z.strictObject({
   workerStopTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
   /** Seconds the web container may take to answer /up after start before the deploy fails. */
   webBootTimeoutSeconds: z.number().int().min(10).max(1800).default(180),
+  /** Seconds a replaced web container gets to finish in-flight requests before it is killed. */
+  webStopTimeoutSeconds: z.number().int().min(5).max(600).default(30),
+  /** Minutes `bin/rails db:prepare` may run before the deploy fails (long data migrations). */
+  migrateTimeoutMinutes: z.number().int().min(1).max(720).default(30),
+  /** Memory limit of the TLS proxy (Caddy) container. */
+  proxyMemoryMb: z.number().int().min(64).max(4096).default(256),
   /** Web processes' thread count (RAILS_MAX_THREADS). */
   railsMaxThreads: z.number().int().min(1).max(64).default(3),
   /** GitHub OAuth app client id (public); its secret is `githubClientSecret`. */
@@ -43,13 +54,24 @@ const appSchema = z.strictObject({
     .default({}),
 });
 
+/** A trusted source for the database: IPv4 (DigitalOcean takes no IPv6 there), never a /0 of any spelling. */
+const databaseCidr = restrictedCidr.superRefine((v, ctx) => {
+  if (!isCidr(v) || isWorldCidr(v)) return;
+  if (v.endsWith("/0")) ctx.addIssue({ code: "custom", message: "must not open access to the whole internet (0.0.0.0/0 or ::/0)" });
+  else if (v.includes(":")) ctx.addIssue({ code: "custom", message: "must be an IPv4 network: DigitalOcean database trusted sources do not accept IPv6" });
+});
+
 const operatorsSchema = z.strictObject({
   /** Public keys allowed to SSH as `deploy` (and used for the droplet's root key, which is then disabled). */
   sshPublicKeys: z.array(sshPublicKey).min(1, "needs at least one key"),
   /** Networks allowed to reach port 22. */
   sshCidrs: z.array(restrictedCidr).min(1, "needs at least one network; SSH is never open to the world"),
-  /** Networks allowed to reach PostgreSQL (the machine that runs `pulumi up`, for the postgresql provider). */
-  databaseCidrs: z.array(restrictedCidr).default([]),
+  /**
+   * Networks allowed to reach PostgreSQL (the machine that runs `pulumi up`, for the postgresql
+   * provider, which connects when grants change: the first deploy and a restore). IPv4 only:
+   * DigitalOcean's database trusted sources take no IPv6 rules.
+   */
+  databaseCidrs: z.array(databaseCidr).default([]),
 });
 
 const dropletSchema = z.strictObject({
@@ -70,6 +92,11 @@ const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 const databaseSchema = z.strictObject({
   clusterName: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be 3-63 lower-case letters, digits and dashes").default("docstown-db"),
+  /**
+   * PostgreSQL major. Raising it is an in-place major upgrade by DigitalOcean (no way back down).
+   * The list is DigitalOcean's supported majors as last checked; `doctl databases options versions`
+   * prints the current one (widen the list when DigitalOcean adds a major).
+   */
   version: z.enum(["14", "15", "16", "17"], { message: "must be one of 14, 15, 16, 17" }).default("17"),
   size: z.string().regex(/^db-[a-z0-9-]+$/, "must be a database size slug such as db-s-1vcpu-1gb").default("db-s-1vcpu-1gb"),
   /** 1 = primary only; 2 or 3 adds standby nodes with automatic failover. */
@@ -80,14 +107,34 @@ const databaseSchema = z.strictObject({
       hour: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be HH:MM:SS (UTC)").default("04:00:00"),
     })
     .default({ day: "sunday", hour: "04:00:00" }),
-  /** Restore: a new cluster from this cluster's backups; the app is repointed at it. */
+  /**
+   * Restore: `clusterName` is created as a new cluster from this cluster's backups and the app is
+   * repointed at it (docs/database-restore.md). Kept in config for as long as that cluster lives:
+   * it tells the program the databases and the app user came with the backup.
+   */
   restoreFrom: z
     .strictObject({
-      clusterName: z.string().min(1),
+      clusterName: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be the name of an existing cluster (3-63 lower-case letters, digits and dashes)"),
       /** RFC 3339 UTC time within the 7-day point-in-time window; omitted = latest. */
       timestamp: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "must be an RFC 3339 UTC time such as 2026-11-20T08:00:00Z").optional(),
     })
     .optional(),
+}).superRefine((db, ctx) => {
+  if (db.restoreFrom !== undefined && db.restoreFrom.clusterName === db.clusterName) {
+    const at = db.restoreFrom.timestamp === undefined ? new Date() : new Date(db.restoreFrom.timestamp);
+    ctx.addIssue({
+      code: "custom",
+      path: ["clusterName"],
+      message: `must differ from database.restoreFrom.clusterName: a restore creates a new cluster beside ${db.clusterName}; name it, e.g. ${suggestedRestoreName(db.clusterName, at)}`,
+    });
+  }
+  if (db.nodeCount > 1 && db.size === "db-s-1vcpu-1gb") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["nodeCount"],
+      message: "standby nodes (nodeCount 2 or 3) need a size above db-s-1vcpu-1gb, e.g. db-s-1vcpu-2gb",
+    });
+  }
 });
 
 const cloudflareSchema = z.strictObject({
@@ -121,10 +168,16 @@ const monitoringSchema = z.strictObject({
 });
 
 const backupSchema = z.strictObject({
-  /** Nightly pg_dump of the four databases from the droplet to a private Spaces bucket. */
+  /**
+   * Nightly pg_dump of the four databases from the droplet to a private Spaces bucket. Not
+   * implemented yet: `enabled: true` is refused rather than silently ignored.
+   */
   offsite: z
     .strictObject({
-      enabled: z.boolean().default(false),
+      enabled: z
+        .boolean()
+        .default(false)
+        .refine((on) => !on, "off-site backups are not implemented yet; DigitalOcean's daily backups and 7-day point-in-time recovery apply (docs/database-restore.md)"),
       bucket: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be a bucket name of 3-63 lower-case letters, digits and dashes").default("docstown-backups"),
       region: z.enum(["nyc3", "sfo3", "ams3", "sgp1", "fra1", "syd1", "blr1", "lon1", "tor1", "atl1"], { message: "must be a Spaces region" }).default("fra1"),
       retentionDays: z.number().int().min(1).max(3650).default(30),
@@ -139,6 +192,11 @@ const localSchema = z.strictObject({
   httpsPort: z.number().int().min(1).max(65535).default(8443),
   postgresImage: imageReference.default("postgres:17"),
   reposVolumeName: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be a Docker volume name").default("docstown-repos"),
+  /**
+   * Where the app image comes from: "registry" resolves app.image:tag to a digest like production;
+   * "daemon" uses an image built on this machine (docker build -t docstown:dev .) by its image id.
+   */
+  imageSource: z.enum(["registry", "daemon"], { message: "must be registry or daemon" }).default("registry"),
   /** Docker daemon address; default: the local socket. */
   dockerHost: z.string().min(1).optional(),
 });

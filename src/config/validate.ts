@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { extraEnvProblems } from "../app/env-names";
 import { mailerFromDomainProblem } from "../email/schema";
 import { PLAIN_KEYS, plainConfigSchema, type PlainConfig } from "./schema";
 import { SECRET_KEYS, requiredSecretKeys, type SecretContext } from "./secrets";
@@ -53,25 +54,29 @@ function decode(raw: string): unknown {
   }
 }
 
-/**
- * Validates the raw `docstown:*` configuration (as Pulumi passes it: key → string) and the set of
- * secret keys that are present. Pure: it never sees a secret's value. Every problem is reported.
- */
-export function validateConfig(raw: Readonly<Record<string, string>>, presentSecrets: ReadonlySet<string>): ValidationResult {
-  const errors: string[] = [];
+/** The plain `docstown:` settings as structured values, and any key the program does not read. */
+export function decodePlain(raw: Readonly<Record<string, string>>): { plain: Record<string, unknown>; unknown: string[] } {
   const plain: Record<string, unknown> = {};
+  const unknown: string[] = [];
   const secretKeys = new Set<string>(SECRET_KEYS);
   const plainKeys = new Set<string>(PLAIN_KEYS);
   for (const [fullKey, value] of Object.entries(raw)) {
     const [ns, ...rest] = fullKey.split(":");
     const name = rest.join(":");
     if (ns !== NAMESPACE || secretKeys.has(name)) continue;
-    if (!plainKeys.has(name)) {
-      errors.push(`${fullKey}: unknown key`);
-      continue;
-    }
-    plain[name] = decode(value);
+    if (plainKeys.has(name)) plain[name] = decode(value);
+    else unknown.push(fullKey);
   }
+  return { plain, unknown };
+}
+
+/**
+ * Validates the raw `docstown:*` configuration (as Pulumi passes it: key → string) and the set of
+ * secret keys that are present. Pure: it never sees a secret's value. Every problem is reported.
+ */
+export function validateConfig(raw: Readonly<Record<string, string>>, presentSecrets: ReadonlySet<string>): ValidationResult {
+  const { plain, unknown } = decodePlain(raw);
+  const errors = unknown.map((key) => `${key}: unknown key`);
 
   if (plain["target"] === undefined) {
     errors.push(`${NAMESPACE}:target: is required (digitalocean or local)`);
@@ -88,6 +93,10 @@ export function validateConfig(raw: Readonly<Record<string, string>>, presentSec
     if (SECRET_LOOKING_NAME.test(name)) {
       errors.push(`${NAMESPACE}:app.extraEnv.${name}: looks like a secret; secrets are set with pulumi config set --secret, never as plain values`);
     }
+  }
+  // --- app: variables the program sets, or that must never be set (src/app/env-names.ts) ---
+  for (const { name, problem } of extraEnvProblems(config.app.extraEnv)) {
+    if (!SECRET_LOOKING_NAME.test(name)) errors.push(`${NAMESPACE}:app.extraEnv.${name}: ${problem}`);
   }
   if (config.email !== undefined) {
     const problem = mailerFromDomainProblem(config.email, config.domain);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { SECRET_KEYS, requiredSecretKeys } from "../config/secrets";
-import { NAMESPACE, validateConfig } from "../config/validate";
+import { SECRET_KEYS, requiredSecretKeys, type SecretContext } from "../config/secrets";
+import { NAMESPACE, decodePlain } from "../config/validate";
 
 export class StackFileError extends Error {}
 
@@ -67,9 +67,9 @@ export function readStackFile(path: string, placeholderSecrets: boolean): StackC
   const placeholders: string[] = [];
   if (placeholderSecrets) {
     const present = new Set(SECRET_KEYS.filter((k) => `${NAMESPACE}:${k}` in config));
-    const plain = validateConfig(config, new Set(SECRET_KEYS));
-    const required = plain.ok ? requiredSecretKeys(plain.config).map((k) => `${NAMESPACE}:${k}`) : [];
-    // An invalid config is reported by the program's own validation, with every problem.
+    // Read from the raw values, so an otherwise invalid config still gets its secrets filled and
+    // the program's own validation reports only the real problems.
+    const required = requiredSecretKeys(decodePlain(config).plain as SecretContext).map((k) => `${NAMESPACE}:${k}`);
     for (const key of new Set([...encrypted, ...required])) {
       if (present.has(key.slice(NAMESPACE.length + 1) as (typeof SECRET_KEYS)[number])) continue;
       config[key] = `placeholder:${key.slice(NAMESPACE.length + 1)}`;

@@ -1,0 +1,149 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseSettings } from "../config/schema";
+import { appGrants, grantKey, PUBLIC_ROLE, type GrantSpec } from "./grants";
+import { ADMIN_DATABASE, APP_USER, connectionUrl, DATABASE_URL_NAMES, RAILS_DATABASES, type DatabaseUrlName } from "./rails";
+import { clusterOrigin } from "./restore";
+import { trustedSources } from "./trusted-sources";
+
+export interface ManagedDatabaseArgs {
+  /** The app's VPC. The cluster joins it at creation; a different VPC would mean a new, empty cluster. */
+  readonly vpcId: pulumi.Input<string>;
+  /** The droplet running the app containers: the cluster's trusted source. */
+  readonly dropletId: pulumi.Input<string>;
+  /** DigitalOcean region slug, the droplet's. */
+  readonly region: string;
+  /** `docstown:database`: name, version, size, standby nodes, maintenance window, restore. */
+  readonly settings: DatabaseSettings;
+  /** `docstown:operators.databaseCidrs`: networks `pulumi up` runs from (the postgresql provider). */
+  readonly operatorCidrs: readonly string[];
+  readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * DocsTown's managed PostgreSQL: a cluster in the app's VPC, trusted sources (the droplet and the
+ * operators' networks), Rails' four databases, the app user and its grants, and the private
+ * connection URLs the containers get.
+ *
+ * Resource names carry the cluster name, so a restore (a new `clusterName` with `restoreFrom`)
+ * declares a second, independent set of resources: nothing of the source is replaced.
+ *
+ * Everything that holds data is guarded twice. The cluster is protected: a change that would
+ * replace it (name, engine, VPC) or drop it from the program fails the preview instead of
+ * producing an empty database. And every resource here is retained on delete: once deliberately
+ * unprotected and removed, the cluster (with its backups, which die with it), its databases, user
+ * and firewall stay in DigitalOcean until deleted there by hand. Deleting the firewall alone would
+ * open the cluster to every address; dropping a database cannot be undone. The grants are
+ * retained too, so forgetting an old cluster never needs a connection to it: privileges shrink by
+ * editing the list in ./grants.ts (an update revokes), not by removing a grant resource.
+ */
+export class ManagedDatabase extends pulumi.ComponentResource {
+  readonly clusterId: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  /** Public host (operators, the postgresql provider); the app uses the private one in `urls`. */
+  readonly host: pulumi.Output<string>;
+  readonly privateHost: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** Rails' four URLs over the private network, as Pulumi secrets. */
+  readonly urls: Readonly<Record<DatabaseUrlName, pulumi.Output<string>>>;
+  /** Exactly what was granted, from the same data the grant resources were declared from. */
+  readonly grants: readonly GrantSpec[];
+
+  constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("docstown:database:ManagedDatabase", name, {}, opts);
+    const s = args.settings;
+    const origin = clusterOrigin(s);
+    const prefix = `${name}-${s.clusterName}`;
+    const keep = { parent: this, retainOnDelete: true };
+
+    const cluster = new digitalocean.DatabaseCluster(prefix, {
+      name: s.clusterName,
+      engine: "pg",
+      version: s.version,
+      size: s.size,
+      nodeCount: s.nodeCount,
+      region: args.region,
+      privateNetworkUuid: args.vpcId,
+      maintenanceWindows: [{ day: s.maintenance.day, hour: s.maintenance.hour }],
+      backupRestore: origin.kind === "restored" ? origin.backupRestore : undefined,
+      tags: args.tags,
+    }, { ...keep, protect: true, customTimeouts: { create: "2h" } }); // a restore of a large cluster outlasts the provider's 30 min
+
+    const firewall = new digitalocean.DatabaseFirewall(`${prefix}-trusted-sources`, {
+      clusterId: cluster.id,
+      rules: trustedSources([args.dropletId], args.operatorCidrs),
+    }, keep);
+
+    // A restored cluster already holds the databases and the user (with its password and its
+    // tables): creating them again would fail, so they are read instead.
+    const databases = new Map<string, digitalocean.DatabaseDb>();
+    let appUser: pulumi.Output<string>;
+    let appPassword: pulumi.Output<string>;
+    const userDependencies: pulumi.Resource[] = [];
+    if (origin.kind === "created") {
+      for (const db of DATABASE_URL_NAMES.map((n) => RAILS_DATABASES[n])) {
+        databases.set(db, new digitalocean.DatabaseDb(`${prefix}-${db}`, { clusterId: cluster.id, name: db }, keep));
+      }
+      const user = new digitalocean.DatabaseUser(`${prefix}-app-user`, { clusterId: cluster.id, name: APP_USER }, keep);
+      appUser = user.name;
+      appPassword = user.password;
+      userDependencies.push(user);
+    } else {
+      const user = digitalocean.getDatabaseUserOutput({ clusterId: cluster.id, name: APP_USER }, { parent: this });
+      appUser = user.name;
+      appPassword = user.password;
+    }
+
+    // The operator's machine is outside the VPC: the admin connection uses the public host, and
+    // waits for the firewall that lets it in.
+    const admin = new postgresql.Provider(`${prefix}-admin`, {
+      host: cluster.host,
+      port: cluster.port,
+      username: cluster.user,
+      password: pulumi.secret(cluster.password),
+      database: ADMIN_DATABASE,
+      sslmode: "require",
+      superuser: false,
+    }, { parent: this });
+
+    this.grants = appGrants([...DATABASE_URL_NAMES.map((n) => RAILS_DATABASES[n])], APP_USER);
+    const appGrantsByDb = new Map<string, postgresql.Grant[]>();
+    // The app's grants first, then the revocations from PUBLIC, so no database is ever closed to it.
+    const ordered = [...this.grants].sort((a, b) => Number(a.role === PUBLIC_ROLE) - Number(b.role === PUBLIC_ROLE));
+    for (const spec of ordered) {
+      const db = databases.get(spec.database);
+      const before = spec.role === PUBLIC_ROLE ? (appGrantsByDb.get(spec.database) ?? []) : [];
+      const grant = new postgresql.Grant(`${prefix}-grant-${grantKey(spec)}`, {
+        role: spec.role === APP_USER ? appUser : spec.role,
+        database: db ? db.name : spec.database,
+        objectType: spec.objectType,
+        schema: spec.schema,
+        privileges: [...spec.privileges],
+      }, {
+        ...keep,
+        provider: admin,
+        dependsOn: [firewall, cluster, ...(db ? [db] : []), ...userDependencies, ...before],
+      });
+      if (spec.role !== PUBLIC_ROLE) appGrantsByDb.set(spec.database, [...(appGrantsByDb.get(spec.database) ?? []), grant]);
+    }
+
+    this.clusterId = cluster.id;
+    this.clusterName = cluster.name;
+    this.host = cluster.host;
+    this.privateHost = cluster.privateHost;
+    this.port = cluster.port;
+    const urls = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
+    for (const urlName of DATABASE_URL_NAMES) {
+      const database = databases.get(RAILS_DATABASES[urlName])?.name ?? pulumi.output(RAILS_DATABASES[urlName]);
+      urls[urlName] = pulumi.secret(
+        pulumi
+          .all([appUser, appPassword, cluster.privateHost, cluster.port, database])
+          .apply(([user, password, host, port, db]) => connectionUrl({ user, password, host, port, database: db })),
+      );
+    }
+    this.urls = urls;
+
+    this.registerOutputs({ clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls });
+  }
+}
