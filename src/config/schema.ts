@@ -169,8 +169,9 @@ const monitoringSchema = z.strictObject({
 
 const backupSchema = z.strictObject({
   /**
-   * Nightly pg_dump of the four databases from the droplet to a private Spaces bucket. Not
-   * implemented yet: `enabled: true` is refused rather than silently ignored.
+   * A nightly logical copy to a Spaces bucket is not built: DigitalOcean's daily backups with
+   * 7-day point-in-time recovery apply, and Pulumi retains the cluster. The switch is refused
+   * rather than silently ignored (docs/database-restore.md).
    */
   offsite: z
     .strictObject({
@@ -178,13 +179,8 @@ const backupSchema = z.strictObject({
         .boolean()
         .default(false)
         .refine((on) => !on, "off-site backups are not implemented yet; DigitalOcean's daily backups and 7-day point-in-time recovery apply (docs/database-restore.md)"),
-      bucket: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "must be a bucket name of 3-63 lower-case letters, digits and dashes").default("docstown-backups"),
-      region: z.enum(["nyc3", "sfo3", "ams3", "sgp1", "fra1", "syd1", "blr1", "lon1", "tor1", "atl1"], { message: "must be a Spaces region" }).default("fra1"),
-      retentionDays: z.number().int().min(1).max(3650).default(30),
-      /** systemd OnCalendar expression. */
-      schedule: z.string().min(1).default("*-*-* 03:30:00"),
     })
-    .default({ enabled: false, bucket: "docstown-backups", region: "fra1", retentionDays: 30, schedule: "*-*-* 03:30:00" }),
+    .default({ enabled: false }),
 });
 
 const localSchema = z.strictObject({

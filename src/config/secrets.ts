@@ -5,7 +5,6 @@
 export interface SecretContext {
   readonly target?: unknown;
   readonly app?: { readonly registry?: unknown };
-  readonly backup?: { readonly offsite?: { readonly enabled?: unknown } };
 }
 
 /**
@@ -36,8 +35,6 @@ export const SECRET_SPECS = [
   { key: "missionControlPassword", description: "Mission Control (Solid Queue dashboard) basic-auth password", requiredWhen: production },
   { key: "registryPassword", description: "Password or token for the private image registry (app.registry)", requiredWhen: (c) => c.app?.registry !== undefined },
   { key: "slackWebhookUrl", description: "Slack incoming webhook for uptime alerts", requiredWhen: never },
-  { key: "spacesAccessKeyId", description: "DigitalOcean Spaces access key id (backup.offsite)", requiredWhen: (c) => c.target === "digitalocean" && c.backup?.offsite?.enabled === true },
-  { key: "spacesSecretAccessKey", description: "DigitalOcean Spaces secret key (backup.offsite)", requiredWhen: (c) => c.target === "digitalocean" && c.backup?.offsite?.enabled === true },
   { key: "deploySshPrivateKey", description: "Private key of an operator key, for the readiness check over SSH (default: ssh-agent)", requiredWhen: never },
   { key: "localPostgresPassword", description: "Password of the local stack's PostgreSQL container", requiredWhen: never },
 ] as const satisfies readonly SecretSpec[];
