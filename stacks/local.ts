@@ -1,8 +1,78 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { runtimeEnvironment } from "../src/app/environment";
+import { RailsApp } from "../src/app/rails-app";
 import type { LocalConfig } from "../src/config/load";
+import { mustHaveSecret } from "../src/config/load";
+import { smtpSettings } from "../src/email/records";
+import { LocalDatabase } from "../src/local/local-database";
+import { DEFAULT_LOCAL_DB_PASSWORD } from "../src/local/postgres";
+import { SelfSignedCertificate } from "../src/local/self-signed-certificate";
 
-/** The local rehearsal stack: the same app component on the local Docker engine. */
+/** Where the clone lives in the containers; production mounts its block volume at the same path. */
+const LOCAL_REPOS_PATH = "/data/repos";
+
+/**
+ * The local rehearsal stack: the same RailsApp (proxy, migrate, web, worker) on this machine's
+ * Docker engine, a PostgreSQL container instead of the managed cluster, a Docker volume for the
+ * clone and a self-signed certificate. No cloud account is touched.
+ */
 export function localStack(config: LocalConfig): Record<string, unknown> {
+  const { httpPort, httpsPort } = config.local;
+  const registry = config.app.registry;
+  const provider = new docker.Provider("docstown-docker", {
+    ...(config.local.dockerHost !== undefined ? { host: config.local.dockerHost } : {}),
+    ...(registry !== undefined
+      ? { registryAuth: [{ address: registry.server, username: registry.username, password: mustHaveSecret(config.secrets, "registryPassword") }] }
+      : {}),
+  });
+
+  const database = new LocalDatabase("docstown-db", {
+    provider,
+    image: config.local.postgresImage,
+    password: config.secrets.localPostgresPassword ?? pulumi.secret(DEFAULT_LOCAL_DB_PASSWORD),
+  });
+
+  // Kept by `pulumi destroy`, like production's protected volume: a re-clone is the slow part.
+  const repos = new docker.Volume(
+    "docstown-repos",
+    { name: config.local.reposVolumeName, labels: [{ label: "docstown.volume", value: "repos" }] },
+    { provider, retainOnDelete: true },
+  );
+
+  const certificate = new SelfSignedCertificate("docstown-local-tls", { hosts: [config.domain] });
+  const appHost = httpsPort === 443 ? config.domain : `${config.domain}:${httpsPort}`;
+
+  const app = new RailsApp("docstown", {
+    provider,
+    settings: config.app,
+    imageSource: config.local.imageSource,
+    databaseUrls: database.urls,
+    environment: runtimeEnvironment({
+      stack: config.stack,
+      domain: config.domain,
+      appHost,
+      mountPath: LOCAL_REPOS_PATH,
+      app: config.app,
+      sentryTracesSampleRate: config.sentry.tracesSampleRate,
+      secrets: config.secrets,
+      ...(config.email !== undefined ? { mail: { smtp: smtpSettings(config.email), from: config.email.mailerFrom } } : {}),
+    }),
+    repos: { volumeName: repos.name },
+    mountPath: LOCAL_REPOS_PATH,
+    tls: { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem },
+    proxy: { host: config.domain, aliases: [], httpPort, httpsPort },
+    backendNetworks: [database.network.name],
+    migrateAfter: [database.container],
+  });
+
   return {
-    url: `https://${config.domain}:${config.local.httpsPort}`,
+    url: `https://${appHost}`,
+    imageDigest: app.imageDigest,
+    webContainer: app.web.name,
+    workerContainer: app.worker.name,
+    migrateContainer: app.migrate.name,
+    postgresContainer: database.container.name,
+    reposVolume: repos.name,
   };
 }

@@ -1,0 +1,102 @@
+/**
+ * The proxy's Caddyfile. Every directive exists in Caddy 2.6 (Debian's, used to validate it in
+ * the tests) and in the newer image that runs it.
+ *
+ * Routing during a deploy: the upstream is Docker's network alias of the web containers,
+ * re-resolved every second (`dynamic a`), so a replacement web container is picked up as soon as
+ * it exists and the old one is dropped once it is gone. The port is Puma's, not Thruster's:
+ * Thruster binds port 80 before Puma has booted and keeps it while Puma drains, answering 502
+ * in both windows, whereas Puma refuses connections until it has booted and once it stops. A
+ * refused connection is retried on another upstream for any request method (`lb_try_duration`),
+ * so requests only ever reach a booted, non-draining Rails. (Caddy before 2.11.2 closes the body
+ * of the refused attempt, so its retry of a POST fails: caddyserver/caddy#7546, fixed by #7547;
+ * hence the proxy image default. Body buffering is no cure there: its pooled buffer is released on
+ * that close and may be handed to another request before the retry reads it.)
+ * Health-check directives are absent on purpose: Caddy runs active checks for static upstreams
+ * only, and passive ones on the app's own 5xx would pull the only web container out of rotation.
+ */
+
+export interface CaddyfileOptions {
+  /** Host the app is served on. */
+  readonly host: string;
+  /** Hosts redirected permanently to `host` (www). */
+  readonly aliases: readonly string[];
+  /** Unprivileged ports Caddy listens on inside its container. */
+  readonly listen: { readonly http: number; readonly https: number };
+  /** The HTTPS port clients use, for redirect targets (443 is left out of URLs). */
+  readonly publicHttpsPort: number;
+  readonly tls: { readonly certificateFile: string; readonly keyFile: string };
+  /** Network alias of the web containers and the port Puma listens on. */
+  readonly upstream: { readonly host: string; readonly port: number };
+  /** Seconds a request may wait for a web container that accepts connections. */
+  readonly retrySeconds: number;
+  /**
+   * Header in which a trusted CDN passes the client's address (Cloudflare: CF-Connecting-IP);
+   * it becomes X-Forwarded-For so Rails logs and rate-limits the visitor, not the CDN.
+   */
+  readonly clientIpHeader?: string;
+}
+
+const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+const PATH = /^\/[A-Za-z0-9._/-]+$/;
+const HEADER = /^[A-Za-z0-9-]+$/;
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`renderCaddyfile: ${what}`);
+}
+
+function port(value: number, what: string): number {
+  check(Number.isInteger(value) && value >= 1 && value <= 65535, `${what} must be a TCP port, got ${value}`);
+  return value;
+}
+
+/** Renders the Caddyfile; throws on any value that could break out of its directive. */
+export function renderCaddyfile(o: CaddyfileOptions): string {
+  for (const h of [o.host, ...o.aliases, o.upstream.host]) check(HOST.test(h), `not a host name: ${JSON.stringify(h)}`);
+  for (const p of [o.tls.certificateFile, o.tls.keyFile]) check(PATH.test(p), `not an absolute path: ${JSON.stringify(p)}`);
+  if (o.clientIpHeader !== undefined) check(HEADER.test(o.clientIpHeader), `not a header name: ${JSON.stringify(o.clientIpHeader)}`);
+  check(Number.isInteger(o.retrySeconds) && o.retrySeconds >= 1, "retrySeconds must be a whole number of seconds >= 1");
+  const http = port(o.listen.http, "listen.http");
+  const https = port(o.listen.https, "listen.https");
+  const publicPort = port(o.publicHttpsPort, "publicHttpsPort");
+  const upstreamPort = port(o.upstream.port, "upstream.port");
+  const authority = (host: string) => (publicPort === 443 ? host : `${host}:${publicPort}`);
+  const tls = `\ttls ${o.tls.certificateFile} ${o.tls.keyFile}`;
+
+  const lines = [
+    "# Rendered by src/app/caddyfile.ts; edit it there.",
+    "{",
+    "\tadmin off",
+    "\t# TLS comes from the certificate uploaded beside this file; no ACME state on the host.",
+    "\tauto_https off",
+    "}",
+    "",
+    `http://:${http} {`,
+    `\tredir https://${authority("{host}")}{uri} 308`,
+    "}",
+  ];
+  for (const alias of o.aliases) {
+    lines.push("", `https://${alias}:${https} {`, tls, `\tredir https://${authority(o.host)}{uri} 308`, "}");
+  }
+  lines.push(
+    "",
+    `https://${o.host}:${https} {`,
+    tls,
+    "\tencode zstd gzip",
+    "\treverse_proxy {",
+    `\t\tdynamic a ${o.upstream.host} ${upstreamPort} {`,
+    "\t\t\trefresh 1s",
+    "\t\t}",
+    `\t\tlb_try_duration ${o.retrySeconds}s`,
+    "\t\tlb_try_interval 250ms",
+    "\t\theader_up X-Forwarded-Proto https",
+    ...(o.clientIpHeader !== undefined ? [`\t\theader_up X-Forwarded-For {http.request.header.${o.clientIpHeader}}`] : []),
+    "\t\ttransport http {",
+    "\t\t\tdial_timeout 2s",
+    "\t\t}",
+    "\t}",
+    "}",
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,82 @@
+import type * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Settings every DocsTown container shares, and the pieces that differ per role. Pure values:
+ * the component only adds images, networks and env, so what a user relies on (limits, health,
+ * mounts, log rotation) is readable and testable here.
+ */
+
+export type ContainerRole = "web" | "worker" | "migrate" | "proxy" | "postgres";
+
+export const ROLE_LABEL = "docstown.role";
+
+/** The Rails image's `rails` user; it must own what the app writes (the repository clone). */
+export const APP_USER = "1000:1000";
+
+/** Puma's port inside the web container (Thruster's TARGET_PORT); the proxy routes here. */
+export const PUMA_PORT = 3000;
+
+/** Caddy listens on unprivileged ports, so it runs without root and without capabilities. */
+export const PROXY_LISTEN = { http: 8080, https: 8443 } as const;
+export const PROXY_USER = "65534:65534";
+export const CADDYFILE_PATH = "/etc/caddy/Caddyfile";
+export const TLS_CERTIFICATE_PATH = "/etc/caddy/tls/origin.crt";
+export const TLS_KEY_PATH = "/etc/caddy/tls/origin.key";
+
+/** Network alias every web container answers to; the proxy resolves it every second. */
+export const WEB_ALIAS = "web";
+
+/** Rotated logs: Docker's default json-file driver grows without limit. */
+export function logging(): { logDriver: string; logOpts: Record<string, string> } {
+  return { logDriver: "local", logOpts: { "max-size": "20m", "max-file": "5" } };
+}
+
+/** No privilege gain through setuid binaries (CIS Docker 5.26). */
+export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
+
+/** No capabilities except `adds`, and no privilege gain (CIS Docker 5.3, 5.26). */
+export function hardening(adds: string[] = []): { securityOpts: string[]; capabilities: docker.types.input.ContainerCapabilities } {
+  return { securityOpts: [NO_NEW_PRIVILEGES], capabilities: adds.length > 0 ? { drops: ["ALL"], adds } : { drops: ["ALL"] } };
+}
+
+export function roleLabels(role: ContainerRole, extra: Readonly<Record<string, pulumi.Input<string>>> = {}): docker.types.input.ContainerLabel[] {
+  return [{ label: ROLE_LABEL, value: role }, ...Object.entries(extra).map(([label, value]) => ({ label, value }))];
+}
+
+/**
+ * The provider has no pids_limit; RLIMIT_NPROC is the closest guard against a fork bomb. It
+ * counts every process and thread of the container's uid on the host, so it caps the app
+ * containers of that uid together, with room to spare at the configured value.
+ */
+export function processLimit(limit: number): docker.types.input.ContainerUlimit[] {
+  return [{ name: "nproc", soft: limit, hard: limit }];
+}
+
+/**
+ * The web health check: GET /up on Puma's port at the container's own address, which is the
+ * path the proxy uses, so a Puma bound to localhost only fails the deploy instead of passing it.
+ * curl is in the Rails 8 Dockerfile's base image. The start period covers a slow boot (Kamal
+ * users' top pain); `wait` holds the deploy until the check passes.
+ */
+export function webHealthcheck(host: string, bootSeconds: number): docker.types.input.ContainerHealthcheck {
+  if (!/^[a-z0-9.-]+$/.test(host)) throw new Error(`not a host name: ${host}`);
+  const probe =
+    `curl -fsS -o /dev/null --max-time 4 -H 'Host: ${host}' -H 'X-Forwarded-Proto: https' ` +
+    `"http://$(hostname):${PUMA_PORT}/up"`;
+  return { tests: ["CMD-SHELL", probe], interval: "5s", timeout: "5s", retries: 3, startPeriod: `${bootSeconds}s` };
+}
+
+/** Where the repository clone lives: a host directory (the mounted block volume) or a Docker volume. */
+export type ReposMount = { readonly hostPath: string } | { readonly volumeName: pulumi.Input<string> };
+
+export function reposVolume(mount: ReposMount, mountPath: string): docker.types.input.ContainerVolume {
+  return "hostPath" in mount
+    ? { hostPath: mount.hostPath, containerPath: mountPath }
+    : { volumeName: mount.volumeName, containerPath: mountPath };
+}
+
+export const WEB_COMMAND = ["./bin/thrust", "./bin/rails", "server"];
+export const WORKER_COMMAND = ["./bin/jobs"];
+export const MIGRATE_COMMAND = ["./bin/rails", "db:prepare"];
+export const PROXY_COMMAND = ["caddy", "run", "--config", CADDYFILE_PATH, "--adapter", "caddyfile"];
