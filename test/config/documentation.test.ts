@@ -37,3 +37,13 @@ test("the production stack file's comment lists the command for every secret it 
     assert.match(production, new RegExp(`pulumi config set --secret docstown:${key} `), key);
   }
 });
+
+test("the README's key list is the one in Pulumi.yaml", () => {
+  const lines = projectFile.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("# key "));
+  const end = lines.map((l) => l.startsWith("# docstown:")).lastIndexOf(true);
+  const block = lines.slice(start, end + 1).map((l) => l.replace(/^# ?/, "")).join("\n");
+  const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+  assert.ok(start >= 0 && end > start);
+  assert.ok(readme.includes(`\`\`\`text\n${block}\n\`\`\``), "README.md's key list differs from Pulumi.yaml's");
+});
