@@ -144,7 +144,7 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
     const wireSecrets: string[] = [];
     const inputs = (w ? unwrapWire(w.inputs, "", wireSecrets) : resolved.value) as Record<string, unknown>;
     const provider = explicitProvider ?? (w?.provider ? w.provider.split("::").slice(0, -1).join("::") : undefined);
-    const secretPaths = [...new Set([...resolved.secretPaths, ...wireSecrets])].sort();
+    const secretPaths = mergeSecretPaths(resolved.secretPaths, wireSecrets);
     const dependencies = new Set([...dependsOn, ...Object.values(propertyDependencies).flat()]);
     resources.push({
       urn, type: c.type, name: c.name, id: w?.id, custom: w?.custom ?? true, parent,
@@ -154,6 +154,16 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
       dependencies: [...dependencies].sort(), propertyDependencies, order,
     });
   }
+  const real = engineUrns(resources, options);
+  const map = (urn: string) => real.get(urn) ?? urn;
+  for (const r of resources) {
+    r.urn = map(r.urn);
+    if (r.parent !== undefined) r.parent = real.has(r.parent) ? map(r.parent) : undefined;
+    if (r.provider !== undefined) r.provider = map(r.provider);
+    r.options.dependsOn = r.options.dependsOn.map(map);
+    r.dependencies = r.dependencies.map(map).sort();
+    for (const key of Object.keys(r.propertyDependencies)) r.propertyDependencies[key] = (r.propertyDependencies[key] ?? []).map(map).sort();
+  }
   const out = await resolveInputs(programOutputs);
   // Let the stack's last RPCs (its outputs) land before another run replaces the mock monitor.
   const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
@@ -162,6 +172,33 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
     project: options.project, stack: options.stack, resources,
     outputs: (out.value ?? {}) as Record<string, unknown>, outputSecretPaths: out.secretPaths,
   };
+}
+
+/**
+ * The wire format lifts secrecy to a whole top-level array (`envs`); the program's own Inputs say
+ * which element was secret (`envs[3]`). The precise paths win where both speak of one property.
+ */
+function mergeSecretPaths(precise: readonly string[], wire: readonly string[]): string[] {
+  const covered = (p: string) => precise.some((q) => q === p || q.startsWith(`${p}[`) || q.startsWith(`${p}.`) || q === "$");
+  return [...new Set([...precise, ...wire.filter((p) => !covered(p))])].sort();
+}
+
+/**
+ * URNs as the engine forms them: the qualified type carries every ancestor's type
+ * (`docstown:server:Server$docstown:server:ReposVolume$digitalocean:index/volume:Volume`). The mock
+ * monitor only prefixes the parent's own type, so names copied from a mock URN would not match
+ * `pulumi stack --show-urns`, `--target` or `--replace`.
+ */
+function engineUrns(resources: readonly RecordedResource[], options: RecordOptions): Map<string, string> {
+  const qualified = new Map<string, string>();
+  const real = new Map<string, string>();
+  for (const r of resources) {
+    const parentType = r.parent === undefined ? undefined : qualified.get(r.parent);
+    const type = parentType === undefined ? r.type : `${parentType}$${r.type}`;
+    qualified.set(r.urn, type);
+    real.set(r.urn, `urn:pulumi:${options.stack}::${options.project}::${type}::${r.name}`);
+  }
+  return real;
 }
 
 function pickOptions(opts: Captured["opts"], dependsOn: string[]): RecordedOptions {

@@ -27,7 +27,10 @@ export function redact<T>(value: T, secretPaths: readonly string[]): T {
     for (const [i, part] of parts.entries()) {
       if (node === undefined || node === null || typeof node !== "object") break;
       if (i === parts.length - 1) {
-        if (part in node) node[part] = SECRET_MARK;
+        const current = node[part];
+        // An env entry keeps its name, so a reviewer still sees which variable is set.
+        const envName = typeof current === "string" ? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(current)?.[1] : undefined;
+        if (part in node) node[part] = envName === undefined ? SECRET_MARK : `${envName}=${SECRET_MARK}`;
       } else {
         node = node[part] as Record<string | number, unknown> | undefined;
       }
