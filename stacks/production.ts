@@ -90,6 +90,8 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     proxy: { host: config.domain, aliases: [`www.${config.domain}`], httpPort: 80, httpsPort: 443, clientIpHeader: "CF-Connecting-IP" },
     // The database component's users and grants must exist before db:prepare runs.
     migrateAfter: [database],
+    // A replaced droplet keeps the reserved IP: its id is what tells Pulumi the engine is new.
+    host: server.dropletId,
   });
 
   // --- monitoring (uptime check, alerts) ---

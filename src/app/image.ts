@@ -40,6 +40,8 @@ export interface PinnedImageArgs {
    */
   readonly source: "registry" | "daemon";
   readonly provider: docker.Provider;
+  /** Identity of the Docker host; a new host (a replaced droplet) pulls the image again. */
+  readonly host?: pulumi.Input<string>;
 }
 
 export interface PinnedImage {
@@ -55,12 +57,16 @@ export interface PinnedImage {
 }
 
 /** Resolves and pulls one image as a child of `parent`; the pulled copy stays for rollbacks. */
+function pullOn(host: pulumi.Input<string> | undefined): { pullTriggers?: pulumi.Input<string>[] } {
+  return host === undefined ? {} : { pullTriggers: [host] };
+}
+
 export function pinImage(name: string, args: PinnedImageArgs, parent: pulumi.Resource): PinnedImage {
   const ref = parseImageReference(args.reference);
   const opts = { parent, provider: args.provider };
   if (args.source === "daemon") {
     const local = ref.tag !== undefined ? `${ref.repository}:${ref.tag}` : args.reference;
-    const image = new docker.RemoteImage(name, { name: local, keepLocally: true }, opts);
+    const image = new docker.RemoteImage(name, { name: local, keepLocally: true, ...pullOn(args.host) }, opts);
     return { image, digest: image.imageId, imageId: image.imageId };
   }
   const pinned = args.digest ?? ref.digest;
@@ -68,11 +74,11 @@ export function pinImage(name: string, args: PinnedImageArgs, parent: pulumi.Res
     pinned !== undefined
       ? pulumi.output(pinned)
       : docker.getRegistryImageOutput({ name: `${ref.repository}:${ref.tag ?? "latest"}` }, opts).sha256Digest;
-  // The digest is in the name, so a new digest replaces (and pulls) the image by itself;
-  // pullTriggers would only repeat it.
+  // The digest is in the name, so a new digest replaces (and pulls) the image by itself; the only
+  // pull trigger is a new host, whose engine has never seen the image.
   const image = new docker.RemoteImage(
     name,
-    { name: digest.apply((d) => pinnedName(ref.repository, d)), keepLocally: true },
+    { name: digest.apply((d) => pinnedName(ref.repository, d)), keepLocally: true, ...pullOn(args.host) },
     opts,
   );
   return { image, digest, imageId: image.imageId };

@@ -45,6 +45,12 @@ export interface RailsAppArgs {
   readonly backendNetworks?: readonly pulumi.Input<string>[];
   /** What the migration must wait for besides the URLs: the database's users and grants. */
   readonly migrateAfter?: readonly pulumi.Resource[];
+  /**
+   * Identity of the Docker host (the droplet id). The provider's address stays the same when the
+   * droplet is replaced behind its reserved IP, so without this Pulumi would believe the old
+   * containers still run; with it, a new host gets the image, network and containers again.
+   */
+  readonly host?: pulumi.Input<string>;
 }
 
 /** What the proxy container's Caddyfile is rendered from. */
@@ -86,9 +92,10 @@ export class RailsApp extends pulumi.ComponentResource {
     const provider = args.provider;
     const child = { parent: this, provider };
 
+    const onHost: Record<string, pulumi.Input<string>> = args.host === undefined ? {} : { "docstown.host": args.host };
     this.network = new docker.Network(
       `${name}-network`,
-      { driver: "bridge", labels: [{ label: "docstown.network", value: "app" }] },
+      { driver: "bridge", labels: [{ label: "docstown.network", value: "app" }, ...Object.entries(onHost).map(([label, value]) => ({ label, value }))] },
       child,
     );
 
@@ -98,10 +105,11 @@ export class RailsApp extends pulumi.ComponentResource {
         reference: s.digest !== undefined ? `${s.image}@${s.digest}` : `${s.image}:${s.tag}`,
         source: args.imageSource ?? "registry",
         provider,
+        host: args.host,
       },
       this,
     );
-    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", provider }, this);
+    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", provider, host: args.host }, this);
     this.imageDigest = app.digest;
 
     const env = withDatabaseUrls(args.environment, args.databaseUrls);
@@ -111,7 +119,7 @@ export class RailsApp extends pulumi.ComponentResource {
       { name: this.network.name, ...(aliases.length > 0 ? { aliases } : {}) },
       ...(args.backendNetworks ?? []).map((n) => ({ name: n })),
     ];
-    const release = { "docstown.release": app.digest };
+    const release = { "docstown.release": app.digest, ...onHost };
     const appContainer = {
       user: APP_USER,
       init: true,
@@ -139,7 +147,7 @@ export class RailsApp extends pulumi.ComponentResource {
           attach: true,
           volumes: [reposVolume(args.repos, args.mountPath)],
           networkMode: "none",
-          labels: roleLabels("migrate", { "docstown.step": "repos-owner" }),
+          labels: roleLabels("migrate", { "docstown.step": "repos-owner", ...onHost }),
         },
         { ...child, dependsOn: [app.image] },
       );
@@ -239,7 +247,7 @@ export class RailsApp extends pulumi.ComponentResource {
           { internal: PROXY_LISTEN.https, external: args.proxy.httpsPort },
         ],
         networksAdvanced: [{ name: this.network.name }],
-        labels: roleLabels("proxy"),
+        labels: roleLabels("proxy", onHost),
       },
       // Published ports cannot be held by two containers: a proxy change must stop the old one first.
       { ...child, deleteBeforeReplace: true },
