@@ -100,6 +100,24 @@ export function mountUnit(volumeName: string, mountPath: string): string {
   ].join("\n");
 }
 
+/**
+ * Every deploy pulls a new image and keeps the old ones for a quick rollback; without pruning they
+ * fill the root disk. Images unused for 30 days go (a rollback older than that pulls again).
+ */
+export const PRUNE_UNIT = "docstown-image-prune";
+const PRUNE_SERVICE = [
+  "[Unit]",
+  "Description=Remove Docker images unused for 30 days",
+  "Requires=docker.service",
+  "After=docker.service",
+  "",
+  "[Service]",
+  "Type=oneshot",
+  "ExecStart=/usr/bin/docker image prune --all --force --filter until=720h",
+  "",
+].join("\n");
+const PRUNE_TIMER = ["[Unit]", "Description=Weekly Docker image prune", "", "[Timer]", "OnCalendar=weekly", "Persistent=true", "", "[Install]", "WantedBy=timers.target", ""].join("\n");
+
 /** sshd takes the first value it reads and includes sshd_config.d/*.conf in order, so 01- wins over cloud-init's 50-. */
 const SSHD_HARDENING = ["PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no", ""].join("\n");
 
@@ -146,6 +164,8 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
       { path: "/etc/docker/daemon.json", owner: "root:root", permissions: "0644", content: `${JSON.stringify(DOCKER_DAEMON_CONFIG, null, 2)}\n` },
       { path: MOUNT_SCRIPT_PATH, owner: "root:root", permissions: "0755", content: script },
       { path: `/etc/systemd/system/${MOUNT_UNIT}`, owner: "root:root", permissions: "0644", content: mountUnit(input.volumeName, input.mountPath) },
+      { path: `/etc/systemd/system/${PRUNE_UNIT}.service`, owner: "root:root", permissions: "0644", content: PRUNE_SERVICE },
+      { path: `/etc/systemd/system/${PRUNE_UNIT}.timer`, owner: "root:root", permissions: "0644", content: PRUNE_TIMER },
       // Deferred until packages are installed, so unattended-upgrades' own setup cannot overwrite it.
       { path: "/etc/apt/apt.conf.d/20auto-upgrades", owner: "root:root", permissions: "0644", content: AUTO_UPGRADES, defer: true },
     ],
@@ -154,6 +174,7 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", MOUNT_UNIT],
       ["systemctl", "enable", "--now", "docker.service"],
+      ["systemctl", "enable", "--now", `${PRUNE_UNIT}.timer`],
     ],
   };
 }

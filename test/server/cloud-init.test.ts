@@ -270,3 +270,13 @@ test("host key parsing: last ed25519 line, comment dropped; nothing when absent"
   assert.equal(knownHostsLine("203.0.113.7", "ssh-ed25519 AAAAC3"), "203.0.113.7 ssh-ed25519 AAAAC3");
   assert.equal(knownHostsLine("203.0.113.7", undefined), "");
 });
+
+test("old images are pruned weekly, never the ones used in the last 30 days", () => {
+  const { config } = rendered();
+  const service = file(config, "/etc/systemd/system/docstown-image-prune.service").content;
+  const timer = file(config, "/etc/systemd/system/docstown-image-prune.timer").content;
+  assert.match(service, /^ExecStart=\/usr\/bin\/docker image prune --all --force --filter until=720h$/m);
+  assert.doesNotMatch(service, /volume|system prune/, "volumes and containers are never pruned");
+  assert.match(timer, /^OnCalendar=weekly$/m);
+  assert.ok(config.runcmd.some((c) => c.join(" ") === "systemctl enable --now docstown-image-prune.timer"));
+});
