@@ -12,8 +12,13 @@
  * of the refused attempt, so its retry of a POST fails: caddyserver/caddy#7546, fixed by #7547;
  * hence the proxy image default. Body buffering is no cure there: its pooled buffer is released on
  * that close and may be handed to another request before the retry reads it.)
- * Health-check directives are absent on purpose: Caddy runs active checks for static upstreams
- * only, and passive ones on the app's own 5xx would pull the only web container out of rotation.
+ * Passive health: one failed dial (a booting container that does not listen yet, or the address
+ * of a container just removed, still cached for up to a second) keeps that upstream out for 3 s,
+ * so the other one takes the traffic instead of every request paying a retry. Without
+ * `unhealthy_status` the app's own 5xx never count, so the only web container is never pulled
+ * for an application error. Active checks are absent: Caddy runs them for static upstreams only.
+ * The dial timeout is short because upstreams share a Docker bridge: a live container answers at
+ * once, a removed one never does (measured in test/app/zero-downtime.docker.test.ts).
  */
 
 export interface CaddyfileOptions {
@@ -89,10 +94,12 @@ export function renderCaddyfile(o: CaddyfileOptions): string {
     "\t\t}",
     `\t\tlb_try_duration ${o.retrySeconds}s`,
     "\t\tlb_try_interval 250ms",
+    "\t\tfail_duration 3s",
+    "\t\tmax_fails 1",
     "\t\theader_up X-Forwarded-Proto https",
     ...(o.clientIpHeader !== undefined ? [`\t\theader_up X-Forwarded-For {http.request.header.${o.clientIpHeader}}`] : []),
     "\t\ttransport http {",
-    "\t\t\tdial_timeout 2s",
+    "\t\t\tdial_timeout 500ms",
     "\t\t}",
     "\t}",
     "}",

@@ -61,7 +61,9 @@ test("production: TLS on the domain, www and plain HTTP redirected, traffic to P
   assert.ok(text.includes("\t\theader_up X-Forwarded-Proto https"));
   assert.ok(text.includes("\t\theader_up X-Forwarded-For {http.request.header.CF-Connecting-IP}"));
   assert.ok(text.includes("\tadmin off") && text.includes("\tauto_https off"), "no admin API, no ACME");
-  assert.doesNotMatch(text, /health_|unhealthy_|fail_duration/, "no health directives (see caddyfile.ts)");
+  assert.ok(text.includes("\t\tfail_duration 3s\n\t\tmax_fails 1"), "one failed dial keeps an upstream out for 3 s");
+  assert.ok(text.includes("\t\t\tdial_timeout 500ms"), "a removed container's address costs half a second, not two");
+  assert.doesNotMatch(text, /health_|unhealthy_/, "no active checks, and the app's own 5xx never pull the only web container");
 });
 
 test("local: redirects carry the published HTTPS port; no client-IP header to trust", () => {

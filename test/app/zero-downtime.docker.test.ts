@@ -207,7 +207,7 @@ function startProxy(dir: string, scenario: string, network: string, tls: Tls): P
   const [uid, gid] = PROXY_USER.split(":");
   created.containers.add(name);
   docker([
-    "create", "--name", name, "--label", LABEL, "--label", `${ROLE_LABEL}=proxy`,
+    "create", "--pull", "never", "--name", name, "--label", LABEL, "--label", `${ROLE_LABEL}=proxy`,
     "--user", PROXY_USER, ...hardeningFlags(), "--memory", `${SETTINGS.proxyMemoryMb}m`, "--restart", "unless-stopped",
     "--tmpfs", `/data:rw,noexec,nosuid,size=16m,uid=${uid},gid=${gid}`,
     "--tmpfs", `/config:rw,noexec,nosuid,size=4m,uid=${uid},gid=${gid}`,
@@ -230,7 +230,7 @@ async function startWeb(scenario: string, network: string, label: string, bootSe
   const name = `${PREFIX}-${scenario}-web-${label}`;
   created.containers.add(name);
   await dockerAsync([
-    "create", "--name", name, "--label", LABEL, "--label", `${ROLE_LABEL}=web`,
+    "create", "--pull", "never", "--name", name, "--label", LABEL, "--label", `${ROLE_LABEL}=web`,
     "--user", APP_USER, "--init", ...hardeningFlags(), "--memory", `${SETTINGS.webMemoryMb}m`, "--restart", "unless-stopped",
     "--sysctl", "net.ipv4.ip_unprivileged_port_start=80",
     "--stop-timeout", String(SETTINGS.webStopTimeoutSeconds),
