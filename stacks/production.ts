@@ -92,6 +92,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     migrateAfter: [database],
     // A replaced droplet keeps the reserved IP: its id is what tells Pulumi the engine is new.
     host: server.dropletId,
+    hostReady: server.ready,
   });
 
   // --- monitoring (uptime check, alerts) ---
@@ -101,7 +102,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     dropletId: server.dropletId,
     databaseClusterId: database.clusterId,
     slackWebhookUrl: config.secrets.slackWebhookUrl,
-  });
+  }, { dependsOn: [app] }); // no "down" alert while a first deploy is still starting the app
 
   return {
     domain: config.domain,

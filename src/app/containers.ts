@@ -80,3 +80,19 @@ export const WEB_COMMAND = ["./bin/thrust", "./bin/rails", "server"];
 export const WORKER_COMMAND = ["./bin/jobs"];
 export const MIGRATE_COMMAND = ["./bin/rails", "db:prepare"];
 export const PROXY_COMMAND = ["caddy", "run", "--config", CADDYFILE_PATH, "--adapter", "caddyfile"];
+
+/**
+ * The provider updates a running container in place for only a few fields (restart policy,
+ * memory, CPU); others it reports as updated yet never applies. These are the ones this program
+ * sets, so a change to them replaces the container instead of silently not reaching it.
+ */
+export const REPLACE_ON_CHANGES = ["healthcheck", "tmpfs", "init", "ulimits", "sysctls", "uploads"];
+
+/**
+ * Memory limit with swap equal to it: Docker keeps the first swap limit (twice the first memory
+ * limit) on in-place updates and refuses a later memory limit above it; equal swap also keeps the
+ * app out of swap, where it would crawl instead of being restarted.
+ */
+export function memoryLimit(mb: number): { memory: number; memorySwap: number } {
+  return { memory: mb, memorySwap: mb };
+}

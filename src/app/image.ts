@@ -42,6 +42,12 @@ export interface PinnedImageArgs {
   readonly provider: docker.Provider;
   /** Identity of the Docker host; a new host (a replaced droplet) pulls the image again. */
   readonly host?: pulumi.Input<string>;
+  /**
+   * What the registry lookup must wait for: the step after which the Docker host answers. Until
+   * then the provider is unconfigured, and the engine answers a lookup through it with an empty,
+   * known result (no digest) instead of an unknown one, which would fail a first preview.
+   */
+  readonly after?: readonly pulumi.Resource[];
 }
 
 export interface PinnedImage {
@@ -56,11 +62,11 @@ export interface PinnedImage {
   readonly imageId: pulumi.Output<string>;
 }
 
-/** Resolves and pulls one image as a child of `parent`; the pulled copy stays for rollbacks. */
 function pullOn(host: pulumi.Input<string> | undefined): { pullTriggers?: pulumi.Input<string>[] } {
   return host === undefined ? {} : { pullTriggers: [host] };
 }
 
+/** Resolves and pulls one image as a child of `parent`; the pulled copy stays for rollbacks. */
 export function pinImage(name: string, args: PinnedImageArgs, parent: pulumi.Resource): PinnedImage {
   const ref = parseImageReference(args.reference);
   const opts = { parent, provider: args.provider };
@@ -73,7 +79,10 @@ export function pinImage(name: string, args: PinnedImageArgs, parent: pulumi.Res
   const digest =
     pinned !== undefined
       ? pulumi.output(pinned)
-      : docker.getRegistryImageOutput({ name: `${ref.repository}:${ref.tag ?? "latest"}` }, opts).sha256Digest;
+      : docker.getRegistryImageOutput(
+          { name: `${ref.repository}:${ref.tag ?? "latest"}` },
+          { ...opts, dependsOn: [...(args.after ?? [])] },
+        ).sha256Digest;
   // The digest is in the name, so a new digest replaces (and pulls) the image by itself; the only
   // pull trigger is a new host, whose engine has never seen the image.
   const image = new docker.RemoteImage(

@@ -5,7 +5,7 @@ import { renderCaddyfile, type CaddyfileOptions } from "./caddyfile";
 import {
   APP_USER, CADDYFILE_PATH, MIGRATE_COMMAND, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT,
   TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, WEB_COMMAND, WORKER_COMMAND, processLimit, reposVolume, roleLabels,
-  webHealthcheck, hardening, logging, type ReposMount,
+  webHealthcheck, hardening, logging, memoryLimit, REPLACE_ON_CHANGES, type ReposMount,
 } from "./containers";
 import { containerEnvs, roleEnvironment, withDatabaseUrls, type AppRole, type DatabaseUrls, type RuntimeEnvironment } from "./environment";
 import { pinImage } from "./image";
@@ -51,6 +51,8 @@ export interface RailsAppArgs {
    * containers still run; with it, a new host gets the image, network and containers again.
    */
   readonly host?: pulumi.Input<string>;
+  /** The step after which the Docker host answers (server readiness); image lookups wait for it. */
+  readonly hostReady?: pulumi.Resource;
 }
 
 /** What the proxy container's Caddyfile is rendered from. */
@@ -91,7 +93,9 @@ export class RailsApp extends pulumi.ComponentResource {
     const s = args.settings;
     const provider = args.provider;
     const child = { parent: this, provider };
+    const containerOpts = { ...child, replaceOnChanges: REPLACE_ON_CHANGES };
 
+    const hostReady = args.hostReady === undefined ? [] : [args.hostReady];
     const onHost: Record<string, pulumi.Input<string>> = args.host === undefined ? {} : { "docstown.host": args.host };
     this.network = new docker.Network(
       `${name}-network`,
@@ -106,10 +110,11 @@ export class RailsApp extends pulumi.ComponentResource {
         source: args.imageSource ?? "registry",
         provider,
         host: args.host,
+        after: hostReady,
       },
       this,
     );
-    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", provider, host: args.host }, this);
+    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", provider, host: args.host, after: hostReady }, this);
     this.imageDigest = app.digest;
 
     const env = withDatabaseUrls(args.environment, args.databaseUrls);
@@ -140,7 +145,7 @@ export class RailsApp extends pulumi.ComponentResource {
           user: "0:0",
           ...hardening(["CHOWN"]),
           ...logging(),
-          memory: 64,
+          ...memoryLimit(64),
           readOnly: true,
           restart: "no",
           mustRun: false,
@@ -149,7 +154,7 @@ export class RailsApp extends pulumi.ComponentResource {
           networkMode: "none",
           labels: roleLabels("migrate", { "docstown.step": "repos-owner", ...onHost }),
         },
-        { ...child, dependsOn: [app.image] },
+        { ...containerOpts, dependsOn: [app.image] },
       );
     }
 
@@ -160,7 +165,7 @@ export class RailsApp extends pulumi.ComponentResource {
         image: app.imageId,
         command: MIGRATE_COMMAND,
         envs: envsFor("migrate"),
-        memory: s.webMemoryMb,
+        ...memoryLimit(s.webMemoryMb),
         restart: "no",
         mustRun: false,
         attach: true,
@@ -168,14 +173,14 @@ export class RailsApp extends pulumi.ComponentResource {
         labels: roleLabels("migrate", release),
       },
       {
-        ...child,
+        ...containerOpts,
         dependsOn: [app.image, ...(args.migrateAfter ?? [])],
         customTimeouts: { create: `${s.migrateTimeoutMinutes}m` },
       },
     );
     const migrated = migratedImage(this.migrate, app.imageId);
     const image = reposOwner !== undefined ? migratedImage(reposOwner, migrated, "chown of the repos volume") : migrated;
-    const afterMigration = { ...child, dependsOn: [this.migrate, ...(reposOwner !== undefined ? [reposOwner] : [])] };
+    const afterMigration = { ...containerOpts, dependsOn: [this.migrate, ...(reposOwner !== undefined ? [reposOwner] : [])] };
 
     this.web = new docker.Container(
       `${name}-web`,
@@ -184,7 +189,7 @@ export class RailsApp extends pulumi.ComponentResource {
         image,
         command: WEB_COMMAND,
         envs: envsFor("web"),
-        memory: s.webMemoryMb,
+        ...memoryLimit(s.webMemoryMb),
         restart: "unless-stopped",
         // Thruster binds port 80 as uid 1000 without capabilities.
         sysctls: { "net.ipv4.ip_unprivileged_port_start": "80" },
@@ -207,7 +212,7 @@ export class RailsApp extends pulumi.ComponentResource {
         image,
         command: WORKER_COMMAND,
         envs: envsFor("worker"),
-        memory: s.workerMemoryMb,
+        ...memoryLimit(s.workerMemoryMb),
         restart: "unless-stopped",
         stopTimeout: s.workerStopTimeoutSeconds,
         destroyGraceSeconds: s.workerStopTimeoutSeconds,
@@ -228,7 +233,7 @@ export class RailsApp extends pulumi.ComponentResource {
         user: PROXY_USER,
         ...hardening(),
         ...logging(),
-        memory: s.proxyMemoryMb,
+        ...memoryLimit(s.proxyMemoryMb),
         ulimits: processLimit(s.pidsLimit),
         restart: "unless-stopped",
         // Uploaded before the container starts, so the key never touches the host's disk or argv.
@@ -250,7 +255,7 @@ export class RailsApp extends pulumi.ComponentResource {
         labels: roleLabels("proxy", onHost),
       },
       // Published ports cannot be held by two containers: a proxy change must stop the old one first.
-      { ...child, deleteBeforeReplace: true },
+      { ...containerOpts, deleteBeforeReplace: true },
     );
 
     this.registerOutputs({

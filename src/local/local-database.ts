@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardening, logging, roleLabels } from "../app/containers";
+import { REPLACE_ON_CHANGES, hardening, logging, memoryLimit, roleLabels } from "../app/containers";
 import type { DatabaseUrls } from "../app/environment";
 import { pinImage } from "../app/image";
 import { RAILS_DATABASES } from "../database/rails";
@@ -66,7 +66,7 @@ export class LocalDatabase extends pulumi.ComponentResource {
         readOnly: true,
         tmpfs: { "/var/run/postgresql": "rw,noexec,nosuid,size=1m,mode=1777", "/tmp": "rw,noexec,nosuid,size=64m,mode=1777" },
         restart: "unless-stopped",
-        memory: args.memoryMb ?? 512,
+        ...memoryLimit(args.memoryMb ?? 512),
         // A clean shutdown (a checkpoint) instead of crash recovery at the next start.
         stopTimeout: 60,
         destroyGraceSeconds: 60,
@@ -74,7 +74,7 @@ export class LocalDatabase extends pulumi.ComponentResource {
         ...logging(),
         labels: roleLabels("postgres"),
       },
-      child,
+      { ...child, replaceOnChanges: REPLACE_ON_CHANGES },
     );
 
     const urls = pulumi.secret(pulumi.output(args.password).apply(localDatabaseUrls));

@@ -121,7 +121,7 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
   },
   // A command that prints the SSH host key (the server's readiness check) gets a well-formed ed25519 key line.
   "command:remote:Command": (name, inputs) => ({
-    id: "",
+    id: `${name}-${digestOf(name).slice(0, 8)}`,
     state: { stdout: String(inputs["create"] ?? "").includes("/etc/ssh/ssh_host_ed25519_key.pub") ? `${sshHostKey(name)} root@${name}\n` : "", stderr: "" },
   }),
 };

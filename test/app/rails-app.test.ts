@@ -227,3 +227,11 @@ test("proxy: the origin certificate and its key are uploaded, the key as a secre
   const networks = proxy.inputs["networksAdvanced"] as { name: string }[];
   assert.equal(networks.length, 1, "the proxy sees the app network only");
 });
+
+test("container settings the provider cannot update in place replace the container; swap equals memory", async () => {
+  const r = await prod();
+  for (const c of byType(r, CONTAINER)) {
+    for (const field of ["healthcheck", "tmpfs", "init"]) assert.ok(c.options.replaceOnChanges?.includes(field), `${c.name} replaces on ${field}`);
+    assert.equal(c.inputs["memorySwap"], c.inputs["memory"], `${c.name}: no swap beyond its memory limit`);
+  }
+});
