@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
 import { StackFileError } from "./stack-file";
 import { compareGraphs, formatChanges, type GraphDocument } from "./compare";
-import { checkPolicies } from "./policies";
+import { checkPolicies, policyConfigFor } from "./policies";
 import { toJson, toTable } from "./render";
 import { synthesize } from "./synthesize";
 
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       configFile: values.config,
       placeholderSecrets: values["placeholder-secrets"] ?? false,
     });
-    const violations = await checkPolicies(result);
+    const violations = await checkPolicies(result, policyConfigFor(result.config));
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
     const doc = toJson(result, violations);
     if (earlier !== undefined) process.stdout.write(`${formatChanges(compareGraphs(earlier, doc))}\n`);

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { loadConfig } from "../config/load";
+import { loadConfig, type DocsTownConfig } from "../config/load";
 import { composeStack } from "../../stacks";
 import { record, type SynthResult } from "./recorder";
 import { readStackFile } from "./stack-file";
@@ -27,15 +27,23 @@ export function projectName(cwd: string): string {
  * runtime, and returns every registration. Throws ConfigError or StackFileError on bad input,
  * before any resource is declared.
  */
-export async function synthesize(options: SynthOptions): Promise<SynthResult> {
+export interface SynthRender extends SynthResult {
+  /** The validated configuration the program ran with. */
+  config: DocsTownConfig;
+}
+
+export async function synthesize(options: SynthOptions): Promise<SynthRender> {
   const cwd = options.cwd ?? process.cwd();
   const file = resolve(cwd, options.configFile ?? `Pulumi.${options.stack}.yaml`);
   const stackConfig = readStackFile(file, options.placeholderSecrets ?? false);
   const config = { ...stackConfig.config, ...(options.overrides ?? {}) };
-  return record(() => composeStack(loadConfig()), {
+  let loaded: DocsTownConfig | undefined;
+  const result = await record(() => composeStack((loaded = loadConfig())), {
     project: projectName(cwd),
     stack: options.stack,
     config,
     secretKeys: stackConfig.secretKeys,
   });
+  if (loaded === undefined) throw new Error("synth: the program returned without reading its configuration");
+  return { ...result, config: loaded };
 }

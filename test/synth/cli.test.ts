@@ -50,6 +50,40 @@ describe("npm run synth", () => {
     assert.doesNotMatch(stdout, /\[mandatory\]/);
   });
 
+  test("secrets render as [secret], env entries keep their names", () => {
+    const { stdout } = synth("--stack", "production", "--placeholder-secrets", "--json");
+    const doc = JSON.parse(stdout) as { outputs: { database: { urls: Record<string, string> } }; resources: { name: string; inputs: Record<string, unknown> }[] };
+    assert.deepEqual(doc.outputs.database.urls, {
+      DATABASE_URL: "[secret]", CACHE_DATABASE_URL: "[secret]", QUEUE_DATABASE_URL: "[secret]", CABLE_DATABASE_URL: "[secret]",
+    });
+    const web = doc.resources.find((r) => r.name === "docstown-web");
+    const envs = (web?.inputs["envs"] ?? []) as string[];
+    assert.ok(envs.includes("RAILS_MASTER_KEY=[secret]"), envs.join("\n"));
+    assert.ok(envs.includes("RAILS_ENV=production"), "plain variables stay readable");
+  });
+
+  test("an encrypted secret becomes a placeholder, marked secret", () => {
+    const file = tempStackFile(`${productionText}  docstown:slackWebhookUrl:\n    secure: AAABAKx0ZXN0\n`);
+    const { code, stdout, stderr } = synth("--stack", "production", "--config", file, "--placeholder-secrets", "--json");
+    assert.equal(code, 0, stderr);
+    const doc = JSON.parse(stdout) as { resources: { type: string; inputs: Record<string, unknown> }[] };
+    const alert = doc.resources.find((r) => r.type === "digitalocean:index/uptimeAlert:UptimeAlert");
+    assert.deepEqual(alert?.inputs["notifications"], [{ emails: ["ops@docstown.org"], slacks: [{ channel: "#ops", url: "[secret]" }] }]);
+  });
+
+  test("a mandatory policy violation exits 1 and is named in the table", () => {
+    const file = tempStackFile(`${productionText}  docstown:cloudflare:\n    sslStrict: false\n`);
+    const { code, stdout } = synth("--stack", "production", "--config", file, "--placeholder-secrets");
+    assert.equal(code, 1);
+    assert.match(stdout, /✘ \[mandatory\] cloudflare-ssl-strict: /);
+  });
+
+  test("the pack checks the configured mount path, not its default", () => {
+    const file = tempStackFile(productionText.replace("mountPath: /data/repos", "mountPath: /srv/repos"));
+    const { code, stdout, stderr } = synth("--stack", "production", "--config", file, "--placeholder-secrets");
+    assert.equal(code, 0, stdout + stderr);
+  });
+
   test("bad config: every problem on its own line, exit 2, no stack trace", () => {
     const file = tempStackFile(productionText.replace("docstown:region: fra1", "docstown:region: mars1").replace("sizeGb: 50", "sizeGb: 5"));
     const { code, stdout, stderr } = synth("--stack", "production", "--config", file, "--placeholder-secrets");
