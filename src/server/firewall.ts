@@ -1,4 +1,5 @@
 import type * as digitalocean from "@pulumi/digitalocean";
+import { isWorldCidr } from "../config/primitives";
 
 /**
  * The droplet's cloud firewall, as plain data. DigitalOcean drops everything inbound that no rule
@@ -31,7 +32,7 @@ export function inboundRules(sources: InboundSources): InboundRule[] {
   if (ssh.length === 0) throw new Error("firewall: SSH needs at least one source network");
   if (http.length === 0) throw new Error("firewall: HTTP(S) needs at least one source network");
   for (const cidr of [...ssh, ...http]) {
-    if ((WORLD as readonly string[]).includes(cidr)) throw new Error(`firewall: ${cidr} would open the droplet to the whole internet`);
+    if (isWorldCidr(cidr)) throw new Error(`firewall: ${cidr} would open the droplet to the whole internet`);
   }
   return [
     { protocol: "tcp", portRange: "22", sourceAddresses: ssh },

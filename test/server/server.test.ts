@@ -163,6 +163,8 @@ test("firewall: SSH sources follow docstown:operators.sshCidrs", async () => {
 test("the firewall refuses world-open sources even if handed them", () => {
   assert.throws(() => inboundRules({ sshCidrs: ["0.0.0.0/0"], httpCidrs: ["198.51.100.0/24"] }), /whole internet/);
   assert.throws(() => inboundRules({ sshCidrs: ["192.0.2.1/32"], httpCidrs: ["::/0"] }), /whole internet/);
+  assert.throws(() => inboundRules({ sshCidrs: ["10.0.0.0/0"], httpCidrs: ["198.51.100.0/24"] }), /whole internet/, "any /0 is the world, whatever its address");
+  assert.throws(() => inboundRules({ sshCidrs: ["192.0.2.1/32"], httpCidrs: ["::0/0"] }), /whole internet/);
   assert.throws(() => inboundRules({ sshCidrs: [], httpCidrs: ["198.51.100.0/24"] }), /at least one/);
 });
 
