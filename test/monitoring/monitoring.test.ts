@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { productionSchema } from "../../src/config/schema";
 import { Monitoring } from "../../src/monitoring/monitoring";
 import { byType, one, recordProgram, synthStack } from "../harness";
