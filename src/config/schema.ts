@@ -241,8 +241,7 @@ export type MonitoringSettings = z.infer<typeof monitoringSchema>;
 export type CloudflareSettings = z.infer<typeof cloudflareSchema>;
 
 /** Top-level keys the program reads; any other `docstown:` key is a typo and is reported. */
-export const PLAIN_KEYS = [
-  "target", "app", "email", "sentry", "domain", "region", "operators", "droplet", "volume", "database",
-  "cloudflare", "monitoring", "backup", "local",
-] as const;
+export const PLAIN_KEYS: readonly string[] = [
+  ...new Set([...Object.keys(productionSchema.shape), ...Object.keys(localStackSchema.shape)]),
+];
 

@@ -53,7 +53,11 @@ async function main(argv: string[]): Promise<number> {
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
     const doc = toJson(result, violations);
     if (earlier !== undefined) process.stdout.write(`${formatChanges(compareGraphs(earlier, doc))}\n`);
-    else process.stdout.write(values.json ? `${JSON.stringify(doc, null, 2)}\n` : `${toTable(result, violations)}\n`);
+    else if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    else {
+      const filled = result.placeholders.length > 0 ? `\nPlaceholder secrets: ${result.placeholders.join(", ")}\n` : "";
+      process.stdout.write(`${toTable(result, violations)}\n${filled}`);
+    }
     return mandatory.length > 0 ? 1 : 0;
   } catch (err) {
     if (err instanceof ConfigError) {

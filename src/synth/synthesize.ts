@@ -30,6 +30,8 @@ export function projectName(cwd: string): string {
 export interface SynthRender extends SynthResult {
   /** The validated configuration the program ran with. */
   config: DocsTownConfig;
+  /** Secret keys filled with `placeholder:<key>` (--placeholder-secrets). */
+  placeholders: string[];
 }
 
 export async function synthesize(options: SynthOptions): Promise<SynthRender> {
@@ -45,5 +47,5 @@ export async function synthesize(options: SynthOptions): Promise<SynthRender> {
     secretKeys: stackConfig.secretKeys,
   });
   if (loaded === undefined) throw new Error("synth: the program returned without reading its configuration");
-  return { ...result, config: loaded };
+  return { ...result, config: loaded, placeholders: stackConfig.placeholders };
 }

@@ -48,6 +48,7 @@ describe("npm run synth", () => {
     assert.match(stdout, /^docstown\/production: \d+ resources/);
     assert.match(stdout, /\nPolicies:\n {2}✔ no mandatory violations\n/);
     assert.doesNotMatch(stdout, /\[mandatory\]/);
+    assert.match(stdout, /\nPlaceholder secrets: docstown:anthropicApiKey, docstown:githubApiToken, .*docstown:smtpUsername\n$/);
   });
 
   test("secrets render as [secret], env entries keep their names", () => {
