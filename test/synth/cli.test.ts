@@ -51,6 +51,21 @@ describe("npm run synth", () => {
     assert.match(stdout, /\nPlaceholder secrets: docstown:anthropicApiKey, docstown:githubApiToken, .*docstown:smtpUsername\n$/);
   });
 
+  test("the table shows the server, volume and app facts an operator looks for", () => {
+    const { stdout } = synth("--stack", "production", "--placeholder-secrets");
+    assert.match(stdout, /\ndigitalocean:Droplet +docstown-droplet +size=s-2vcpu-4gb image=ubuntu-24-04-x64 region=fra1 monitoring=true delete-before-replace\n/);
+    assert.match(stdout, /\ndigitalocean:Volume +docstown-repos-volume +size=50GB fs=ext4 protected\n/);
+    assert.match(stdout, /\ndocker:Container +docstown-web +role=web image=sha256:[0-9a-f]{64} after=docstown-migrate\n/);
+  });
+
+  test("the local stack renders with no cloud credentials at all", () => {
+    const { code, stdout, stderr } = synth("--stack", "local", "--placeholder-secrets");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^docstown\/local: \d+ resources/);
+    assert.doesNotMatch(stdout, /digitalocean:|cloudflare:/);
+    assert.match(stdout, /\ndocker:Container +docstown-proxy +role=proxy .*ports=8080:\d+,8443:\d+/);
+  });
+
   test("secrets render as [secret], env entries keep their names", () => {
     const { stdout } = synth("--stack", "production", "--placeholder-secrets", "--json");
     const doc = JSON.parse(stdout) as { outputs: { database: { urls: Record<string, string> } }; resources: { name: string; inputs: Record<string, unknown> }[] };
