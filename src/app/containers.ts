@@ -1,5 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
+import { ROLE_LABEL } from "../../policies/values";
 
 /**
  * Settings every DocsTown container shares, and the pieces that differ per role. Pure values:
@@ -9,7 +10,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export type ContainerRole = "web" | "worker" | "migrate" | "proxy" | "postgres";
 
-export const ROLE_LABEL = "docstown.role";
+// The label the policy pack identifies web, worker, migrate and proxy by.
+export { ROLE_LABEL };
 
 /** The Rails image's `rails` user; it must own what the app writes (the repository clone). */
 export const APP_USER = "1000:1000";

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Document, isScalar, isSeq, visit } from "yaml";
+// The policy pack's definition is the contract the user-data must meet, so the program uses it.
+import { volumeDevicePath } from "../../policies/user-data";
 
 /**
  * The droplet's user-data. DigitalOcean replaces a droplet whenever its user-data changes, so this
@@ -24,12 +26,7 @@ export const SWAP_FILE = "/swapfile";
 /** The colleague-owned script that mounts the volume at every boot (interface in its header). */
 export const MOUNT_SCRIPT_SOURCE = path.resolve(__dirname, "mount-volume.sh");
 
-const DO_VOLUME_PREFIX = "/dev/disk/by-id/scsi-0DO_Volume_";
-
-/** The stable device path DigitalOcean gives the volume named `volumeName`. */
-export function volumeDevicePath(volumeName: string): string {
-  return `${DO_VOLUME_PREFIX}${volumeName}`;
-}
+export { volumeDevicePath };
 
 /**
  * Docker's daemon-wide defaults. The containers set their own log options too (the policy pack
