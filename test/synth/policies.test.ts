@@ -37,26 +37,34 @@ describe("the policy pack on the graphs synth renders", () => {
     assert.deepEqual(await mandatory(local), []);
   });
 
-  const breakages: [string, (rs: SynthResult["resources"]) => SynthResult["resources"]][] = [
-    ["the volume removed", (rs) => rs.filter((r) => r.type !== VOLUME)],
-    ["its attachment removed", (rs) => rs.filter((r) => r.type !== ATTACHMENT)],
+  const breakages: [string, (rs: SynthResult["resources"]) => SynthResult["resources"], string][] = [
+    ["the volume removed", (rs) => rs.filter((r) => r.type !== VOLUME),
+      'VolumeAttachment "docstown-repos-attachment" of droplet "docstown-droplet" attaches no DigitalOcean Volume declared in this stack; /data/repos needs its own protected Volume resource'],
+    ["its attachment removed", (rs) => rs.filter((r) => r.type !== ATTACHMENT),
+      'droplet "docstown-droplet" has no VolumeAttachment; /data/repos would live on the droplet\'s root disk and be lost on replacement'],
     ["its mount removed from the user-data", (rs) => rs.map((r) => {
       if (r.type !== DROPLET) return r;
       const userData = String(r.inputs["userData"]).split("\n").filter((l) => !l.includes("/dev/disk/by-id/")).join("\n");
       return { ...r, inputs: { ...r.inputs, userData } };
-    })],
-    ["the web container's mount removed", (rs) => rs.map((r) => (r.type === CONTAINER && role(r) === "web" ? { ...r, inputs: { ...r.inputs, volumes: [] } } : r))],
+    }), 'droplet "docstown-droplet" userData does not mount volume "docstown-repos-volume" (/dev/disk/by-id/scsi-0DO_Volume_docstown-repos) at /data/repos; DigitalOcean mounts a volume only when it is created, so after a reboot or replacement /data/repos would be on the root disk'],
+    ["the web container's mount removed", (rs) => rs.map((r) => (r.type === CONTAINER && role(r) === "web" ? { ...r, inputs: { ...r.inputs, volumes: [] } } : r)),
+      'container "docstown-web" (role web) does not mount the host directory /data/repos at /data/repos; the clone would live in the container\'s writable layer and be lost on replacement'],
   ];
-  for (const [title, change] of breakages) {
+  for (const [title, change, message] of breakages) {
     test(`production with ${title} violates persistent-volume-presence`, async () => {
       const found = await mandatory(edit(production, change), "persistent-volume-presence");
       assert.ok(found.length > 0, `expected a persistent-volume violation with ${title}`);
+      assert.deepEqual(found.map((v) => v.message), [message]);
     });
   }
 
   test("local with the worker's repos volume unmounted violates persistent-volume-presence", async () => {
     const broken = edit(local, (rs) => rs.map((r) => (r.type === CONTAINER && role(r) === "worker" ? { ...r, inputs: { ...r.inputs, volumes: [] } } : r)));
-    assert.ok((await mandatory(broken, "persistent-volume-presence")).length > 0);
+    const found = await mandatory(broken, "persistent-volume-presence");
+    assert.ok(found.length > 0);
+    assert.deepEqual(found.map((v) => v.message), [
+      'container "docstown-worker" (role worker) does not mount a named docker volume at /data/repos; the clone would live in the container\'s writable layer and be lost on replacement',
+    ]);
   });
 
   test("a secret-looking env var holding a plain value is a mandatory violation only synth can see", async () => {
