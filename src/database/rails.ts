@@ -50,3 +50,9 @@ export function connectionUrl(parts: ConnectionParts): string {
   const password = encodeURIComponent(parts.password);
   return `postgresql://${user}:${password}@${parts.host}:${parts.port}/${encodeURIComponent(parts.database)}?sslmode=require`;
 }
+
+/**
+ * Where the app containers find the managed cluster's CA certificate (public, uploaded like the
+ * proxy's certificate), so libpq can verify the server (`sslmode=verify-full&sslrootcert=…`).
+ */
+export const DATABASE_CA_PATH = "/etc/docstown/database-ca.crt";
