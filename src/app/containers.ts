@@ -1,6 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { ROLE_LABEL } from "../../policies/values";
+import { goDuration } from "./go-duration";
 
 /**
  * Settings every DocsTown container shares, and the pieces that differ per role. Pure values:
@@ -66,7 +67,8 @@ export function webHealthcheck(host: string, bootSeconds: number): docker.types.
   const probe =
     `curl -fsS -o /dev/null --max-time 4 -H 'Host: ${host}' -H 'X-Forwarded-Proto: https' ` +
     `"http://$(hostname):${PUMA_PORT}/up"`;
-  return { tests: ["CMD-SHELL", probe], interval: "5s", timeout: "5s", retries: 3, startPeriod: `${bootSeconds}s` };
+  // Durations in Go's form: the provider reads them back so, and any other spelling replaces web on every up.
+  return { tests: ["CMD-SHELL", probe], interval: goDuration(5), timeout: goDuration(5), retries: 3, startPeriod: goDuration(bootSeconds) };
 }
 
 /** Where the repository clone lives: a host directory (the mounted block volume) or a Docker volume. */

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { REPLACE_ON_CHANGES, hardening, logging, memoryLimit, roleLabels } from "../app/containers";
 import type { DatabaseUrls } from "../app/environment";
+import { goDuration } from "../app/go-duration";
 import { pinImage } from "../app/image";
 import { RAILS_DATABASES } from "../database/rails";
 import { LOCAL_DB_HOST, LOCAL_DB_USER, localDatabaseUrls, postgresDataPath, postgresHealthTest } from "./postgres";
@@ -59,7 +60,7 @@ export class LocalDatabase extends pulumi.ComponentResource {
         ],
         volumes: [{ volumeName: this.dataVolume.name, containerPath: postgresDataPath(args.image) }],
         networksAdvanced: [{ name: this.network.name, aliases: [LOCAL_DB_HOST] }],
-        healthcheck: { tests: postgresHealthTest(), interval: "2s", timeout: "5s", retries: 30, startPeriod: "60s" },
+        healthcheck: { tests: postgresHealthTest(), interval: goDuration(2), timeout: goDuration(5), retries: 30, startPeriod: goDuration(60) },
         wait: true,
         waitTimeout: 120,
         // Writes go to the data volume and these; nothing else of the image changes.

@@ -148,7 +148,7 @@ test("web: Thruster + Puma as uid 1000, health-checked on Puma's /up, waited for
   const hc = web.inputs["healthcheck"] as Record<string, unknown>;
   const probe = (hc["tests"] as string[]).join(" ");
   assert.match(probe, /curl -fsS .*-H 'Host: docstown.org'.*"http:\/\/\$\(hostname\):3000\/up"/);
-  assert.equal(hc["startPeriod"], "180s", "a slow boot is not counted as failure");
+  assert.equal(hc["startPeriod"], "3m0s", "a slow boot is not counted as failure (Go's spelling of 180 s, as the provider reads it back)");
   assert.equal(web.inputs["wait"], true);
   assert.equal(web.inputs["waitTimeout"], 180);
   assert.equal(web.inputs["stopTimeout"], 30);
