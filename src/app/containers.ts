@@ -20,12 +20,22 @@ export const APP_USER = "1000:1000";
 /** Puma's port inside the web container (Thruster's TARGET_PORT); the proxy routes here. */
 export const PUMA_PORT = 3000;
 
-/** Caddy listens on unprivileged ports, so it runs without root and without capabilities. */
+/** Caddy listens on unprivileged ports, so it runs without root and needs no capability to bind. */
 export const PROXY_LISTEN = { http: 8080, https: 8443 } as const;
 export const PROXY_USER = "65534:65534";
 export const CADDYFILE_PATH = "/etc/caddy/Caddyfile";
 export const TLS_CERTIFICATE_PATH = "/etc/caddy/tls/origin.crt";
 export const TLS_KEY_PATH = "/etc/caddy/tls/origin.key";
+
+/**
+ * The one capability the proxy keeps. The official caddy image marks /usr/bin/caddy with the file
+ * capability `cap_net_bind_service=+ep` (caddyserver/caddy-docker #396, #466). The kernel refuses
+ * to exec a binary whose file capabilities are not all in the bounding set ("exec /usr/bin/caddy:
+ * operation not permitted"), so with every capability dropped the proxy never starts. Caddy does
+ * not use it here (it listens on 8080/8443); it is kept only so the binary can be executed, and
+ * no-new-privileges stays on (checked on a real engine: test/app/zero-downtime.docker.test.ts).
+ */
+export const PROXY_CAPABILITIES = ["NET_BIND_SERVICE"];
 
 /** Network alias every web container answers to; the proxy resolves it every second. */
 export const WEB_ALIAS = "web";

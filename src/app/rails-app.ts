@@ -1,27 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppSettings } from "../config/schema";
-import { renderCaddyfile, type CaddyfileOptions } from "./caddyfile";
-import {
-  APP_USER, CADDYFILE_PATH, MIGRATE_COMMAND, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT,
-  TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, WEB_COMMAND, WORKER_COMMAND, processLimit, reposVolume, roleLabels,
-  webHealthcheck, hardening, logging, memoryLimit, REPLACE_ON_CHANGES, type ReposMount,
-} from "./containers";
+import { PUMA_PORT, WEB_ALIAS, REPLACE_ON_CHANGES, type ReposMount } from "./containers";
 import { containerEnvs, roleEnvironment, withDatabaseUrls, type AppRole, type DatabaseUrls, type RuntimeEnvironment } from "./environment";
 import { pinImage } from "./image";
 import { migratedImage } from "./migration";
+import { declareMigrate } from "./roles/migrate";
+import { declareProxy, type RailsAppProxyArgs } from "./roles/proxy";
+import { declareReposOwner } from "./roles/repos-owner";
+import { declareWeb } from "./roles/web";
+import { declareWorker } from "./roles/worker";
 
-export interface RailsAppProxyArgs {
-  /** Host the app is served on (the domain, or localhost). */
-  readonly host: string;
-  /** Hosts redirected to `host` (www). */
-  readonly aliases: readonly string[];
-  /** Host ports published for HTTP and HTTPS; the proxy is the only container with published ports. */
-  readonly httpPort: number;
-  readonly httpsPort: number;
-  /** Header a CDN in front passes the client's address in (Cloudflare: CF-Connecting-IP). */
-  readonly clientIpHeader?: string;
-}
+export { proxyCaddyfileOptions, type RailsAppProxyArgs } from "./roles/proxy";
 
 export interface RailsAppArgs {
   /** The Docker engine everything runs on: over SSH in production, the local daemon for `local`. */
@@ -32,6 +22,11 @@ export interface RailsAppArgs {
   readonly imageSource?: "registry" | "daemon";
   /** URLs of the primary, cache, queue and cable databases; Pulumi secrets. */
   readonly databaseUrls: DatabaseUrls;
+  /**
+   * The database server's CA certificate (PEM). When set, it is uploaded (0444) to
+   * DATABASE_CA_PATH in migrate, web and worker, for URLs that verify the server against it.
+   */
+  readonly databaseCaPem?: pulumi.Input<string>;
   /** Plain and secret variables shared by web, worker and migrate (`runtimeEnvironment`). */
   readonly environment: RuntimeEnvironment;
   /** The repository clone: the host directory the block volume is mounted on, or a Docker volume. */
@@ -55,21 +50,6 @@ export interface RailsAppArgs {
   readonly hostReady?: pulumi.Resource;
 }
 
-/** What the proxy container's Caddyfile is rendered from. */
-export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs): CaddyfileOptions {
-  return {
-    host: proxy.host,
-    aliases: proxy.aliases,
-    listen: PROXY_LISTEN,
-    publicHttpsPort: proxy.httpsPort,
-    tls: { certificateFile: TLS_CERTIFICATE_PATH, keyFile: TLS_KEY_PATH },
-    upstream: { host: WEB_ALIAS, port: PUMA_PORT },
-    // Long enough to outlast a web container's restart, short enough to fail visibly.
-    retrySeconds: 10,
-    ...(proxy.clientIpHeader !== undefined ? { clientIpHeader: proxy.clientIpHeader } : {}),
-  };
-}
-
 /**
  * DocsTown on one Docker engine: the image pinned by digest, a one-shot `db:prepare`, the web
  * (Thruster + Puma) and Solid Queue worker containers, and a Caddy proxy that terminates TLS.
@@ -77,7 +57,8 @@ export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs): CaddyfileOption
  * A new digest replaces only the image, migrate, web and worker. Each replacement creates the new
  * container before deleting the old one (generated names, no published ports on web), web and
  * worker wait for a successful migration, and the new web must pass its health check before the
- * old one is stopped, with a grace period for in-flight requests.
+ * old one is stopped, with a grace period for in-flight requests. Each role's container is
+ * declared by its own function in ./roles; this class only wires them together.
  */
 export class RailsApp extends pulumi.ComponentResource {
   readonly network: docker.Network;
@@ -103,18 +84,11 @@ export class RailsApp extends pulumi.ComponentResource {
       child,
     );
 
-    const app = pinImage(
-      `${name}-image`,
-      {
-        reference: s.digest !== undefined ? `${s.image}@${s.digest}` : `${s.image}:${s.tag}`,
-        source: args.imageSource ?? "registry",
-        provider,
-        host: args.host,
-        after: hostReady,
-      },
-      this,
-    );
-    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", provider, host: args.host, after: hostReady }, this);
+    const pinned = { provider, host: args.host, after: hostReady };
+    const reference = s.digest !== undefined ? `${s.image}@${s.digest}` : `${s.image}:${s.tag}`;
+    const app = pinImage(`${name}-image`, { reference, source: args.imageSource ?? "registry", ...pinned }, this);
+    // The proxy reference carries its digest (schema): used as is, never looked up in the registry.
+    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", ...pinned }, this);
     this.imageDigest = app.digest;
 
     const env = withDatabaseUrls(args.environment, args.databaseUrls);
@@ -124,138 +98,49 @@ export class RailsApp extends pulumi.ComponentResource {
       { name: this.network.name, ...(aliases.length > 0 ? { aliases } : {}) },
       ...(args.backendNetworks ?? []).map((n) => ({ name: n })),
     ];
-    const release = { "docstown.release": app.digest, ...onHost };
-    const appContainer = {
-      user: APP_USER,
-      init: true,
-      ...hardening(),
-      ...logging(),
-      ulimits: processLimit(s.pidsLimit),
+    const shared = {
+      release: { "docstown.release": app.digest, ...onHost },
+      pidsLimit: s.pidsLimit,
+      ...(args.databaseCaPem !== undefined ? { databaseCaPem: args.databaseCaPem } : {}),
     };
+    const clone = { repos: args.repos, mountPath: args.mountPath };
 
     // Before anything that writes the clone: a fresh Docker volume is root-owned, the app is not.
     // Host directories are left alone; the server's mount unit owns them and guards the mount point.
-    let reposOwner: docker.Container | undefined;
-    if ("volumeName" in args.repos) {
-      reposOwner = new docker.Container(
-        `${name}-repos-owner`,
-        {
-          image: app.imageId,
-          command: ["chown", APP_USER, args.mountPath],
-          user: "0:0",
-          ...hardening(["CHOWN"]),
-          ...logging(),
-          ...memoryLimit(64),
-          readOnly: true,
-          restart: "no",
-          mustRun: false,
-          attach: true,
-          volumes: [reposVolume(args.repos, args.mountPath)],
-          networkMode: "none",
-          labels: roleLabels("migrate", { "docstown.step": "repos-owner", ...onHost }),
-        },
-        { ...containerOpts, dependsOn: [app.image] },
-      );
-    }
+    const reposOwner =
+      "volumeName" in args.repos
+        ? declareReposOwner(name, { image: app.imageId, ...clone, extraLabels: onHost }, { ...containerOpts, dependsOn: [app.image] })
+        : undefined;
 
-    this.migrate = new docker.Container(
-      `${name}-migrate`,
-      {
-        ...appContainer,
-        image: app.imageId,
-        command: MIGRATE_COMMAND,
-        envs: envsFor("migrate"),
-        ...memoryLimit(s.webMemoryMb),
-        restart: "no",
-        mustRun: false,
-        attach: true,
-        networksAdvanced: networks(),
-        labels: roleLabels("migrate", release),
-      },
-      {
-        ...containerOpts,
-        dependsOn: [app.image, ...(args.migrateAfter ?? [])],
-        customTimeouts: { create: `${s.migrateTimeoutMinutes}m` },
-      },
+    this.migrate = declareMigrate(
+      name,
+      { ...shared, image: app.imageId, envs: envsFor("migrate"), networks: networks(), memoryMb: s.webMemoryMb },
+      { ...containerOpts, dependsOn: [app.image, ...(args.migrateAfter ?? [])], customTimeouts: { create: `${s.migrateTimeoutMinutes}m` } },
     );
     const migrated = migratedImage(this.migrate, app.imageId);
     const image = reposOwner !== undefined ? migratedImage(reposOwner, migrated, "chown of the repos volume") : migrated;
     const afterMigration = { ...containerOpts, dependsOn: [this.migrate, ...(reposOwner !== undefined ? [reposOwner] : [])] };
 
-    this.web = new docker.Container(
-      `${name}-web`,
+    this.web = declareWeb(
+      name,
       {
-        ...appContainer,
-        image,
-        command: WEB_COMMAND,
-        envs: envsFor("web"),
-        ...memoryLimit(s.webMemoryMb),
-        restart: "unless-stopped",
-        // Thruster binds port 80 as uid 1000 without capabilities.
-        sysctls: { "net.ipv4.ip_unprivileged_port_start": "80" },
-        healthcheck: webHealthcheck(args.proxy.host, s.webBootTimeoutSeconds),
-        wait: true,
-        waitTimeout: s.webBootTimeoutSeconds,
-        stopTimeout: s.webStopTimeoutSeconds,
-        destroyGraceSeconds: s.webStopTimeoutSeconds,
-        networksAdvanced: networks([WEB_ALIAS]),
-        volumes: [reposVolume(args.repos, args.mountPath)],
-        labels: roleLabels("web", release),
+        ...shared, ...clone, image, envs: envsFor("web"), networks: networks([WEB_ALIAS]), memoryMb: s.webMemoryMb,
+        host: args.proxy.host, bootSeconds: s.webBootTimeoutSeconds, stopSeconds: s.webStopTimeoutSeconds,
       },
       afterMigration,
     );
-
-    this.worker = new docker.Container(
-      `${name}-worker`,
-      {
-        ...appContainer,
-        image,
-        command: WORKER_COMMAND,
-        envs: envsFor("worker"),
-        ...memoryLimit(s.workerMemoryMb),
-        restart: "unless-stopped",
-        stopTimeout: s.workerStopTimeoutSeconds,
-        destroyGraceSeconds: s.workerStopTimeoutSeconds,
-        networksAdvanced: networks(),
-        volumes: [reposVolume(args.repos, args.mountPath)],
-        labels: roleLabels("worker", release),
-      },
+    this.worker = declareWorker(
+      name,
+      { ...shared, ...clone, image, envs: envsFor("worker"), networks: networks(), memoryMb: s.workerMemoryMb, stopSeconds: s.workerStopTimeoutSeconds },
       afterMigration,
     );
-
-    const caddyfile = renderCaddyfile(proxyCaddyfileOptions(args.proxy));
-    const [uid, gid] = PROXY_USER.split(":");
-    this.proxy = new docker.Container(
-      `${name}-proxy`,
+    this.proxy = declareProxy(
+      name,
       {
-        image: proxyImage.imageId,
-        command: PROXY_COMMAND,
-        user: PROXY_USER,
-        ...hardening(),
-        ...logging(),
-        ...memoryLimit(s.proxyMemoryMb),
-        ulimits: processLimit(s.pidsLimit),
-        restart: "unless-stopped",
-        // Uploaded before the container starts, so the key never touches the host's disk or argv.
-        uploads: [
-          { file: CADDYFILE_PATH, content: caddyfile, permissions: "0444" },
-          { file: TLS_CERTIFICATE_PATH, content: args.tls.certificatePem, permissions: "0444" },
-          { file: TLS_KEY_PATH, content: pulumi.secret(args.tls.privateKeyPem), permissions: "0400", owner: uid, group: gid },
-        ],
-        // Caddy's data and config directories (autosave, locks), owned by its unprivileged user.
-        tmpfs: {
-          "/data": `rw,noexec,nosuid,size=16m,uid=${uid},gid=${gid}`,
-          "/config": `rw,noexec,nosuid,size=4m,uid=${uid},gid=${gid}`,
-        },
-        ports: [
-          { internal: PROXY_LISTEN.http, external: args.proxy.httpPort },
-          { internal: PROXY_LISTEN.https, external: args.proxy.httpsPort },
-        ],
-        networksAdvanced: [{ name: this.network.name }],
-        labels: roleLabels("proxy", onHost),
+        image: proxyImage.imageId, proxy: args.proxy, tls: args.tls, network: this.network.name,
+        memoryMb: s.proxyMemoryMb, pidsLimit: s.pidsLimit, extraLabels: onHost,
       },
-      // Published ports cannot be held by two containers: a proxy change must stop the old one first.
-      { ...containerOpts, deleteBeforeReplace: true },
+      containerOpts,
     );
 
     this.registerOutputs({

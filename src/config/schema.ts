@@ -12,6 +12,12 @@ import {
  * wrapper (see ./secrets.ts).
  */
 
+/**
+ * Official caddy 2.11.2, the multi-platform index digest (as published on Docker Hub and pinned in
+ * public Dockerfiles); the engine pulls the platform's image from it.
+ */
+export const DEFAULT_PROXY_IMAGE = "caddy:2.11.2@sha256:25cdc846626b62d05f6b633b9b40c2c9f6ef89b515dc76133cefd920f7dbe562";
+
 const appSchema = z.strictObject({
   /** Repository of the Rails image, without tag. */
   image: imageRepository,
@@ -22,11 +28,16 @@ const appSchema = z.strictObject({
   /** Private registry login; the password is the `registryPassword` secret. */
   registry: z.strictObject({ server: z.string().min(1), username: z.string().min(1) }).optional(),
   /**
-   * Reverse proxy image (Caddy), resolved to a digest like the app image. Use a release with
+   * Reverse proxy image (Caddy), pinned by digest (`caddy:<version>@sha256:…`; the tag is for
+   * readers). It is used as is, never looked up: a proxy change stops the old proxy before the new
+   * one binds 80/443, so a tag rebuilt upstream must not replace it during an unrelated deploy.
+   * Upgrading is a change of this key (docs/upgrade-proxy.md). Use a release with
    * caddyserver/caddy#7547 (2.11.2+): up to 2.11.1 Caddy closes a request's body when the first
    * web container refuses the connection, so a POST retried during a deploy fails with 502 (#7546).
    */
-  proxyImage: imageReference.default("caddy:2.11"),
+  proxyImage: imageReference
+    .refine((v) => /@sha256:[0-9a-f]{64}$/.test(v), "must pin a digest, e.g. caddy:2.11.2@sha256:<64 hex digits>; a tag alone moves when the registry rebuilds it (docs/upgrade-proxy.md)")
+    .default(DEFAULT_PROXY_IMAGE),
   webMemoryMb: z.number().int().min(256).max(65536).default(1536),
   workerMemoryMb: z.number().int().min(256).max(65536).default(1536),
   pidsLimit: z.number().int().min(64).max(32768).default(512),

@@ -1,0 +1,87 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { renderCaddyfile, type CaddyfileOptions } from "../caddyfile";
+import {
+  CADDYFILE_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH,
+  WEB_ALIAS, hardening, logging, memoryLimit, processLimit, roleLabels,
+} from "../containers";
+
+export interface RailsAppProxyArgs {
+  /** Host the app is served on (the domain, or localhost). */
+  readonly host: string;
+  /** Hosts redirected to `host` (www). */
+  readonly aliases: readonly string[];
+  /** Host ports published for HTTP and HTTPS; the proxy is the only container with published ports. */
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  /** Header a CDN in front passes the client's address in (Cloudflare: CF-Connecting-IP). */
+  readonly clientIpHeader?: string;
+}
+
+/** What the proxy container's Caddyfile is rendered from. */
+export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs): CaddyfileOptions {
+  return {
+    host: proxy.host,
+    aliases: proxy.aliases,
+    listen: PROXY_LISTEN,
+    publicHttpsPort: proxy.httpsPort,
+    tls: { certificateFile: TLS_CERTIFICATE_PATH, keyFile: TLS_KEY_PATH },
+    upstream: { host: WEB_ALIAS, port: PUMA_PORT },
+    // Long enough to outlast a web container's restart, short enough to fail visibly.
+    retrySeconds: 10,
+    ...(proxy.clientIpHeader !== undefined ? { clientIpHeader: proxy.clientIpHeader } : {}),
+  };
+}
+
+export interface ProxyInputs {
+  /** Image id of the pinned proxy (Caddy) image. */
+  readonly image: pulumi.Input<string>;
+  readonly proxy: RailsAppProxyArgs;
+  /** Certificate (PEM) served, and its private key (made a Pulumi secret here). */
+  readonly tls: { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> };
+  /** The app network, the only one the proxy joins. */
+  readonly network: pulumi.Input<string>;
+  readonly memoryMb: number;
+  readonly pidsLimit: number;
+  /** Labels beyond the role (the Docker host's identity). */
+  readonly extraLabels: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** Caddy terminating TLS as an unprivileged user, routing only to healthy web containers. */
+export function proxyContainerArgs(i: ProxyInputs): docker.ContainerArgs {
+  const [uid, gid] = PROXY_USER.split(":");
+  return {
+    image: i.image,
+    command: PROXY_COMMAND,
+    user: PROXY_USER,
+    ...hardening(PROXY_CAPABILITIES),
+    ...logging(),
+    ...memoryLimit(i.memoryMb),
+    ulimits: processLimit(i.pidsLimit),
+    restart: "unless-stopped",
+    // Copied into the container before it starts, so the key is never in argv, the environment
+    // or a bind-mounted host file. It does sit in the container's writable layer on the host's
+    // disk (under /var/lib/docker, readable by root there) for as long as the container exists.
+    uploads: [
+      { file: CADDYFILE_PATH, content: renderCaddyfile(proxyCaddyfileOptions(i.proxy)), permissions: "0444" },
+      { file: TLS_CERTIFICATE_PATH, content: i.tls.certificatePem, permissions: "0444" },
+      { file: TLS_KEY_PATH, content: pulumi.secret(i.tls.privateKeyPem), permissions: "0400", owner: uid, group: gid },
+    ],
+    // Caddy's data and config directories (autosave, locks), owned by its unprivileged user.
+    tmpfs: {
+      "/data": `rw,noexec,nosuid,size=16m,uid=${uid},gid=${gid}`,
+      "/config": `rw,noexec,nosuid,size=4m,uid=${uid},gid=${gid}`,
+    },
+    ports: [
+      { internal: PROXY_LISTEN.http, external: i.proxy.httpPort },
+      { internal: PROXY_LISTEN.https, external: i.proxy.httpsPort },
+    ],
+    networksAdvanced: [{ name: i.network }],
+    labels: roleLabels("proxy", i.extraLabels),
+  };
+}
+
+export function declareProxy(name: string, i: ProxyInputs, opts: pulumi.CustomResourceOptions): docker.Container {
+  // Published ports cannot be held by two containers: a proxy change must stop the old one first.
+  return new docker.Container(`${name}-proxy`, proxyContainerArgs(i), { ...opts, deleteBeforeReplace: true });
+}

@@ -1,0 +1,81 @@
+// One plain function per role declares its container (src/app/roles); RailsApp wires them. These
+// pin what a role adds on its own: the database CA upload, exactly when a CA is given, and the
+// proxy's single capability.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as docker from "@pulumi/docker";
+import { PROXY_CAPABILITIES } from "../../src/app/containers";
+import { RailsApp } from "../../src/app/rails-app";
+import { migrateContainerArgs } from "../../src/app/roles/migrate";
+import { proxyContainerArgs } from "../../src/app/roles/proxy";
+import { webContainerArgs } from "../../src/app/roles/web";
+import { workerContainerArgs } from "../../src/app/roles/worker";
+import { productionSchema } from "../../src/config/schema";
+import { DATABASE_CA_PATH, DATABASE_URL_NAMES } from "../../src/database/rails";
+import type { RecordedResource } from "../../src/synth/recorder";
+import { byType, recordProgram } from "../harness";
+
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBdatabaseca\n-----END CERTIFICATE-----\n";
+const SETTINGS = productionSchema.shape.app.parse({ image: "ghcr.io/docstown/docstown" });
+const common = { image: "sha256:" + "e".repeat(64), envs: ["RAILS_ENV=production"], networks: [{ name: "app" }], release: {}, pidsLimit: 512 };
+const clone = { repos: { hostPath: "/data/repos" }, mountPath: "/data/repos" };
+
+type Uploads = { file: string; content: unknown; permissions?: string }[] | undefined;
+const caUploads = (uploads: unknown) => ((uploads as Uploads) ?? []).filter((u) => u.file === DATABASE_CA_PATH);
+
+function roleArgs(databaseCaPem?: string): Record<string, docker.ContainerArgs> {
+  const ca = databaseCaPem !== undefined ? { databaseCaPem } : {};
+  return {
+    migrate: migrateContainerArgs({ ...common, ...ca, memoryMb: 1536 }),
+    web: webContainerArgs({ ...common, ...ca, ...clone, memoryMb: 1536, host: "docstown.org", bootSeconds: 180, stopSeconds: 30 }),
+    worker: workerContainerArgs({ ...common, ...ca, ...clone, memoryMb: 1536, stopSeconds: 120 }),
+  };
+}
+
+/** RailsApp under the mock runtime, with or without a database CA. */
+async function appContainers(databaseCaPem?: string): Promise<Record<string, RecordedResource>> {
+  const r = await recordProgram(() => {
+    const provider = new docker.Provider("docker", { host: "unix:///var/run/docker.sock" });
+    const urls = Object.fromEntries(DATABASE_URL_NAMES.map((n) => [n, `postgresql://u:p@db:5432/${n.toLowerCase()}`])) as Record<(typeof DATABASE_URL_NAMES)[number], string>;
+    new RailsApp("docstown", {
+      provider, settings: SETTINGS, databaseUrls: urls, environment: { plain: { RAILS_ENV: "production" }, secret: {} },
+      ...clone, tls: { certificatePem: "cert", privateKeyPem: "key" },
+      proxy: { host: "docstown.org", aliases: [], httpPort: 80, httpsPort: 443 },
+      ...(databaseCaPem !== undefined ? { databaseCaPem } : {}),
+    });
+  });
+  return Object.fromEntries(byType(r, "docker:index/container:Container").map((c) => [c.name.replace(/^docstown-/, ""), c]));
+}
+
+describe("the database CA upload", () => {
+  test("role functions: migrate, web and worker upload it read-only to DATABASE_CA_PATH when given, and upload nothing without it", () => {
+    for (const [role, args] of Object.entries(roleArgs(CA))) {
+      assert.deepEqual(caUploads(args.uploads), [{ file: DATABASE_CA_PATH, content: CA, permissions: "0444" }], role);
+    }
+    for (const [role, args] of Object.entries(roleArgs())) assert.equal(args.uploads, undefined, `${role} uploads nothing`);
+  });
+
+  test("RailsApp: exactly migrate, web and worker carry it when databaseCaPem is set; no container does when unset", async () => {
+    const withCa = await appContainers(CA);
+    assert.deepEqual(Object.keys(withCa).sort(), ["migrate", "proxy", "web", "worker"]);
+    for (const role of ["migrate", "web", "worker"]) {
+      assert.deepEqual(caUploads(withCa[role]?.inputs["uploads"]), [{ file: DATABASE_CA_PATH, content: CA, permissions: "0444" }], role);
+    }
+    assert.deepEqual(caUploads(withCa["proxy"]?.inputs["uploads"]), [], "the proxy never talks to the database");
+    const without = await appContainers();
+    for (const [role, c] of Object.entries(without)) assert.deepEqual(caUploads(c.inputs["uploads"]), [], `${role} without a CA`);
+    for (const role of ["migrate", "web", "worker"]) assert.equal(without[role]?.inputs["uploads"], undefined, `${role} has no uploads at all`);
+  });
+});
+
+describe("the proxy's capabilities", () => {
+  test("every capability dropped but NET_BIND_SERVICE, with no-new-privileges kept", () => {
+    const args = proxyContainerArgs({
+      image: "sha256:" + "f".repeat(64), proxy: { host: "docstown.org", aliases: [], httpPort: 80, httpsPort: 443 },
+      tls: { certificatePem: "cert", privateKeyPem: "key" }, network: "app", memoryMb: 256, pidsLimit: 512, extraLabels: {},
+    });
+    assert.deepEqual(PROXY_CAPABILITIES, ["NET_BIND_SERVICE"]);
+    assert.deepEqual(args.capabilities, { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+    assert.deepEqual(args.securityOpts, ["no-new-privileges:true"]);
+  });
+});
