@@ -3,9 +3,13 @@
 // web, wait for its health check, stop the old one with the grace period, remove it) while a load
 // loop runs. A delete-before-create control shows the loop does notice downtime.
 //
-// Offline: both images are built `FROM scratch` out of this machine's binaries (Debian's caddy,
+// Offline: the image is built `FROM scratch` out of this machine's binaries (Debian's caddy,
 // which is dynamically linked, with its libraries; dash, bash and sleep for the web stand-in's
-// boot delay and health probe). Traffic goes only to 127.0.0.1 and the test's own bridge network.
+// boot delay and health probe). Like the official caddy image, its /usr/bin/caddy carries the file
+// capability cap_net_bind_service=+ep (set inside the build with Debian's setcap: COPY drops
+// extended attributes), which a proxy without that capability in its bounding set cannot exec.
+// The proxy and web containers are created from the same functions the program declares them
+// with (src/app/roles). Traffic goes only to 127.0.0.1 and the test's own bridge network.
 // Without a Docker engine (`docker info` fails) every test is skipped with the reason.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,12 +20,12 @@ import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { renderCaddyfile } from "../../src/app/caddyfile";
+import type * as pulumiDocker from "@pulumi/docker";
 import {
-  APP_USER, CADDYFILE_PATH, NO_NEW_PRIVILEGES, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT, ROLE_LABEL,
-  TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, logging, webHealthcheck,
+  APP_USER, PROXY_LISTEN, PROXY_USER, PUMA_PORT, ROLE_LABEL, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, hardening,
 } from "../../src/app/containers";
-import { proxyCaddyfileOptions } from "../../src/app/rails-app";
+import { proxyContainerArgs } from "../../src/app/roles/proxy";
+import { webContainerArgs } from "../../src/app/roles/web";
 import { productionSchema } from "../../src/config/schema";
 
 const run = promisify(execFile);
@@ -30,9 +34,8 @@ const run = promisify(execFile);
 const DOMAIN = "docstown.org";
 const PROXY = { host: DOMAIN, aliases: [`www.${DOMAIN}`], httpPort: 80, httpsPort: 443, clientIpHeader: "CF-Connecting-IP" };
 const SETTINGS = productionSchema.shape.app.parse({ image: "ghcr.io/docstown/docstown" });
-const HEALTH = webHealthcheck(DOMAIN, SETTINGS.webBootTimeoutSeconds);
 
-// --- Test bounds. The whole file stays under 90 s: ~1 s build, two scenarios of ~20 s each. ---
+// --- Test bounds. The whole file stays under 90 s: a few seconds of build, the proxy checks, two scenarios of ~20 s each. ---
 /** Seconds the web stand-in takes before it listens, like a booting Puma (which refuses connections meanwhile). */
 const BOOT_SECONDS = 8;
 /** Each request's whole-exchange budget; a slower answer counts as a failure. */
@@ -46,7 +49,11 @@ const HEALTHY_WITHIN_MS = 25000;
 const SCENARIO_TIMEOUT_MS = 38000;
 
 const CADDY = "/usr/bin/caddy";
-const TOOLS = { caddy: CADDY, sh: "/bin/dash", bash: "/bin/bash", sleep: "/bin/sleep" } as const;
+/** The web stand-in's copy of caddy, without the file capability (a real Rails image must not carry one either). */
+const WEB_SERVER = "/usr/local/bin/web-caddy";
+const TOOLS = { caddy: CADDY, sh: "/bin/dash", bash: "/bin/bash", sleep: "/bin/sleep", setcap: "/usr/sbin/setcap", getcap: "/usr/sbin/getcap" } as const;
+/** What the official image's Dockerfile sets on its binary (caddyserver/caddy-docker). */
+const FILE_CAPABILITY = "cap_net_bind_service=+ep";
 
 function firstLine(text: string | undefined): string {
   return (text ?? "").trim().split("\n").filter(Boolean).pop() ?? "";
@@ -56,7 +63,7 @@ function why(): string | false {
   const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8", timeout: 15000 });
   if (info.error !== undefined) return `no Docker engine: docker CLI not runnable (${info.error.message})`;
   if (info.status !== 0) return `no Docker engine: docker info failed (${firstLine(info.stderr) || `exit ${info.status}`})`;
-  for (const path of Object.values(TOOLS)) if (!existsSync(path)) return `${path} is missing (apt-get install caddy dash bash coreutils)`;
+  for (const path of Object.values(TOOLS)) if (!existsSync(path)) return `${path} is missing (apt-get install caddy dash bash coreutils libcap2-bin)`;
   if (spawnSync("ldd", [CADDY]).status === null) return "ldd is missing";
   if (spawnSync("openssl", ["version"]).status !== 0) return "openssl is not installed";
   if (spawnSync("tar", ["--version"]).status !== 0) return "tar is not installed";
@@ -125,6 +132,9 @@ IFS= read -r -t 4 status <&3 || exit 1
 function buildImage(dir: string): void {
   const root = join(dir, "rootfs");
   copyWithLibraries(root, TOOLS.caddy);
+  copyWithLibraries(root, TOOLS.caddy, WEB_SERVER);
+  copyWithLibraries(root, TOOLS.setcap);
+  copyWithLibraries(root, TOOLS.getcap);
   copyWithLibraries(root, TOOLS.sh, "/bin/sh");
   copyWithLibraries(root, TOOLS.bash);
   copyWithLibraries(root, TOOLS.sleep);
@@ -145,12 +155,19 @@ function buildImage(dir: string): void {
   writeFileSync(join(dir, "Dockerfile"), [
     "FROM scratch",
     "COPY rootfs/ /",
+    // As the official image does: the capability lives in the layer's security.capability xattr.
+    `RUN ["${TOOLS.setcap}", "${FILE_CAPABILITY}", "${CADDY}"]`,
     "ENV PATH=/usr/local/bin:/usr/bin:/bin XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data",
     `LABEL ${LABEL}`,
     "",
   ].join("\n"));
   const r = spawnSync("docker", ["build", "-q", "-t", IMAGE, dir], { encoding: "utf8", timeout: 60000, env: { ...process.env, DOCKER_BUILDKIT: "0" } });
   if (r.status !== 0) throw new Error(`docker build failed: ${r.error?.message ?? r.stderr}`);
+}
+
+/** getcap's view of a binary inside the image, e.g. "/usr/bin/caddy cap_net_bind_service=ep". */
+function fileCapabilities(binary: string): string {
+  return docker(["run", "--rm", "--pull", "never", "--label", LABEL, "--entrypoint", TOOLS.getcap, IMAGE, binary]);
 }
 
 // --- TLS: a throwaway CA and the origin certificate for the domain. ---
@@ -175,13 +192,38 @@ function makeTls(dir: string): Tls {
 
 const created = { containers: new Set<string>(), networks: new Set<string>() };
 
-function hardeningFlags(): string[] {
-  const { logDriver, logOpts } = logging();
-  return [
-    "--security-opt", NO_NEW_PRIVILEGES, "--cap-drop", "ALL",
-    "--log-driver", logDriver, ...Object.entries(logOpts).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
-    "--ulimit", `nproc=${SETTINGS.pidsLimit}:${SETTINGS.pidsLimit}`,
-  ];
+/** What createFlags translates; the rest each caller handles itself, or it is Pulumi-side only. */
+const TRANSLATED = [
+  "user", "init", "capabilities", "securityOpts", "logDriver", "logOpts", "memory", "memorySwap", "ulimits", "tmpfs", "restart",
+  "sysctls", "stopTimeout",
+] as const;
+
+/**
+ * `docker create` flags for the settings a role function declares (user, capabilities, security
+ * options, limits, tmpfs, logging...), so the containers here run as the program declares them.
+ * Every declared field must be translated here or named by the caller in `handled`.
+ */
+function createFlags(args: pulumiDocker.ContainerArgs, handled: readonly string[]): string[] {
+  const unknown = Object.keys(args).filter((k) => !(TRANSLATED as readonly string[]).includes(k) && !handled.includes(k));
+  if (unknown.length > 0) throw new Error(`the test does not translate ${unknown.join(", ")}: add it to createFlags`);
+  const a = args as unknown as Record<string, unknown>;
+  const caps = a["capabilities"] as { drops?: string[]; adds?: string[] } | undefined;
+  const flags: string[] = [];
+  if (a["user"] !== undefined) flags.push("--user", String(a["user"]));
+  if (a["init"] === true) flags.push("--init");
+  for (const c of caps?.drops ?? []) flags.push("--cap-drop", c);
+  for (const c of caps?.adds ?? []) flags.push("--cap-add", c);
+  for (const o of (a["securityOpts"] as string[] | undefined) ?? []) flags.push("--security-opt", o);
+  if (a["logDriver"] !== undefined) flags.push("--log-driver", String(a["logDriver"]));
+  for (const [k, v] of Object.entries((a["logOpts"] as Record<string, string> | undefined) ?? {})) flags.push("--log-opt", `${k}=${v}`);
+  if (a["memory"] !== undefined) flags.push("--memory", `${String(a["memory"])}m`);
+  if (a["memorySwap"] !== undefined) flags.push("--memory-swap", `${String(a["memorySwap"])}m`);
+  for (const u of (a["ulimits"] as { name: string; soft: number; hard: number }[] | undefined) ?? []) flags.push("--ulimit", `${u.name}=${u.soft}:${u.hard}`);
+  for (const [path, options] of Object.entries((a["tmpfs"] as Record<string, string> | undefined) ?? {})) flags.push("--tmpfs", `${path}:${options}`);
+  if (a["restart"] !== undefined) flags.push("--restart", String(a["restart"]));
+  for (const [k, v] of Object.entries((a["sysctls"] as Record<string, string> | undefined) ?? {})) flags.push("--sysctl", `${k}=${v}`);
+  if (a["stopTimeout"] !== undefined) flags.push("--stop-timeout", String(a["stopTimeout"]));
+  return flags;
 }
 
 /**
@@ -202,24 +244,45 @@ function upload(dir: string, container: string, file: string, content: string, m
 
 interface Proxy { name: string; httpsPort: number }
 
-function startProxy(dir: string, scenario: string, network: string, tls: Tls): Proxy {
-  const name = `${PREFIX}-${scenario}-proxy`;
-  const [uid, gid] = PROXY_USER.split(":");
+/** The proxy container exactly as the program declares it (src/app/roles/proxy.ts), with `capabilities` overridable for the control. */
+function productionProxyArgs(tls: Tls, capabilities?: pulumiDocker.ContainerArgs["capabilities"]): pulumiDocker.ContainerArgs {
+  const args = proxyContainerArgs({
+    image: IMAGE, proxy: PROXY, tls, network: "app", memoryMb: SETTINGS.proxyMemoryMb, pidsLimit: SETTINGS.pidsLimit, extraLabels: {},
+  });
+  return capabilities === undefined ? args : { ...args, capabilities };
+}
+
+/** Creates the proxy (not started): the declared settings, uploads and command; ports on the loopback. */
+function createProxy(dir: string, name: string, network: string, tls: Tls, args: pulumiDocker.ContainerArgs): void {
   created.containers.add(name);
+  const contents: Record<string, string> = { [TLS_CERTIFICATE_PATH]: tls.certificatePem, [TLS_KEY_PATH]: tls.privateKeyPem };
   docker([
     "create", "--pull", "never", "--name", name, "--label", LABEL, "--label", `${ROLE_LABEL}=proxy`,
-    "--user", PROXY_USER, ...hardeningFlags(), "--memory", `${SETTINGS.proxyMemoryMb}m`, "--restart", "unless-stopped",
-    "--tmpfs", `/data:rw,noexec,nosuid,size=16m,uid=${uid},gid=${gid}`,
-    "--tmpfs", `/config:rw,noexec,nosuid,size=4m,uid=${uid},gid=${gid}`,
+    ...createFlags(args, ["image", "command", "uploads", "ports", "networksAdvanced", "labels"]),
     // Published on the loopback only, on a port the engine picks.
     "-p", `127.0.0.1::${PROXY_LISTEN.http}`, "-p", `127.0.0.1::${PROXY_LISTEN.https}`,
     "--network", network,
-    IMAGE, ...PROXY_COMMAND,
+    IMAGE, ...(args.command as string[]),
   ]);
-  upload(dir, name, CADDYFILE_PATH, renderCaddyfile(proxyCaddyfileOptions(PROXY)), "0444");
-  upload(dir, name, TLS_CERTIFICATE_PATH, tls.certificatePem, "0444");
-  upload(dir, name, TLS_KEY_PATH, tls.privateKeyPem, "0400", PROXY_USER);
+  // The Caddyfile as rendered by the program; the certificate and key are this test's (same paths, modes, owner).
+  for (const u of args.uploads as { file: string; content: unknown; permissions: string; owner?: string; group?: string }[]) {
+    const content = typeof u.content === "string" ? u.content : contents[u.file];
+    assert.ok(content !== undefined, `content for ${u.file}`);
+    upload(dir, name, u.file, content, u.permissions, u.owner !== undefined ? `${u.owner}:${u.group ?? u.owner}` : "0:0");
+  }
+}
+
+function startProxy(dir: string, scenario: string, network: string, tls: Tls): Proxy {
+  const name = `${PREFIX}-${scenario}-proxy`;
+  createProxy(dir, name, network, tls, productionProxyArgs(tls));
   docker(["start", name]);
+  // Caddy either runs or died at once (an exec refused by the kernel): say which, with its output.
+  spawnSync("sleep", ["0.5"]);
+  const state = docker(["inspect", "--format", "{{.State.Status}} {{.RestartCount}}", name]);
+  if (state !== "running 0") {
+    const logs = spawnSync("docker", ["logs", name], { encoding: "utf8", timeout: 10000 });
+    throw new Error(`the proxy does not run (${state}): ${`${logs.stdout}${logs.stderr}`.trim() || "no output"}`);
+  }
   const published = docker(["port", name, `${PROXY_LISTEN.https}/tcp`]).split("\n").find((l) => l.startsWith("127.0.0.1:"));
   assert.ok(published, `proxy publishes ${PROXY_LISTEN.https} on 127.0.0.1`);
   return { name, httpsPort: Number(published.split(":")[1]) };
@@ -229,18 +292,23 @@ function startProxy(dir: string, scenario: string, network: string, tls: Tls): P
 async function startWeb(scenario: string, network: string, label: string, bootSeconds = BOOT_SECONDS): Promise<string> {
   const name = `${PREFIX}-${scenario}-web-${label}`;
   created.containers.add(name);
+  const args = webContainerArgs({
+    image: IMAGE, envs: [], networks: [], release: {}, pidsLimit: SETTINGS.pidsLimit, memoryMb: SETTINGS.webMemoryMb,
+    host: DOMAIN, bootSeconds: SETTINGS.webBootTimeoutSeconds, stopSeconds: SETTINGS.webStopTimeoutSeconds,
+    repos: { hostPath: "/data/repos" }, mountPath: "/data/repos",
+  });
+  const health = args.healthcheck as { interval: string; timeout: string; retries: number; startPeriod: string };
   await dockerAsync([
     "create", "--pull", "never", "--name", name, "--label", LABEL, "--label", `${ROLE_LABEL}=web`,
-    "--user", APP_USER, "--init", ...hardeningFlags(), "--memory", `${SETTINGS.webMemoryMb}m`, "--restart", "unless-stopped",
-    "--sysctl", "net.ipv4.ip_unprivileged_port_start=80",
-    "--stop-timeout", String(SETTINGS.webStopTimeoutSeconds),
+    // Pulumi-side settings (wait, destroy grace) are done by this test's deploy steps; no repos mount is needed here.
+    ...createFlags(args, ["image", "command", "envs", "healthcheck", "wait", "waitTimeout", "destroyGraceSeconds", "networksAdvanced", "volumes", "labels"]),
     "--network", network, "--network-alias", WEB_ALIAS,
     // The production timings; only the probe differs (no curl in a scratch image).
     "--health-cmd", `up-probe ${DOMAIN}`,
-    "--health-interval", String(HEALTH.interval), "--health-timeout", String(HEALTH.timeout),
-    "--health-retries", String(HEALTH.retries), "--health-start-period", String(HEALTH.startPeriod),
+    "--health-interval", health.interval, "--health-timeout", health.timeout,
+    "--health-retries", String(health.retries), "--health-start-period", health.startPeriod,
     "-e", `WEB_NAME=${label}`, "-e", `BOOT_SECONDS=${bootSeconds}`,
-    IMAGE, "/bin/sh", "-c", 'sleep "$BOOT_SECONDS" && exec caddy run --config /etc/web/Caddyfile --adapter caddyfile',
+    IMAGE, "/bin/sh", "-c", `sleep "$BOOT_SECONDS" && exec ${WEB_SERVER} run --config /etc/web/Caddyfile --adapter caddyfile`,
   ]);
   await dockerAsync(["start", name]);
   return name;
@@ -372,12 +440,52 @@ describe("zero-downtime deploy on a real Docker engine", () => {
     dir = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
     buildImage(dir);
     tls = makeTls(dir);
-  }, { timeout: 12000 });
+  }, { timeout: 30000 });
 
   after(() => {
     if (skip) return;
     cleanup();
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the image is built like the official one: its caddy carries cap_net_bind_service=+ep (the web stand-in's copy carries none)", { skip }, () => {
+    assert.match(fileCapabilities(CADDY), /^\/usr\/bin\/caddy cap_net_bind_service=ep$/);
+    assert.equal(fileCapabilities(WEB_SERVER), "", "no file capability on what the web role execs");
+  });
+
+  test("the proxy, created with exactly the production settings (user, capabilities, security options, tmpfs, limits), runs and serves", { skip, timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    const { proxy } = await scenarioSetup(dir, "caps", tls);
+    const args = productionProxyArgs(tls);
+    const inspect = (format: string) => docker(["inspect", "--format", format, proxy.name]);
+    assert.equal(inspect("{{.State.Status}} {{.RestartCount}}"), "running 0");
+    assert.equal(inspect("{{.Config.User}}"), String(args.user));
+    const caps = args.capabilities as { drops: string[]; adds: string[] };
+    // The docker CLI spells added capabilities CAP_*; the provider's API call keeps them as declared.
+    const names = (format: string) => (JSON.parse(inspect(format)) as string[]).map((c) => c.replace(/^CAP_/, ""));
+    assert.deepEqual(names("{{json .HostConfig.CapDrop}}"), caps.drops);
+    assert.deepEqual(names("{{json .HostConfig.CapAdd}}"), caps.adds);
+    assert.deepEqual(JSON.parse(inspect("{{json .HostConfig.SecurityOpt}}")), args.securityOpts, "no-new-privileges stays on");
+    // Caddy runs unprivileged: only NET_BIND_SERVICE may be in its bounding set, and it holds no effective capability it could use beyond it.
+    const status = docker(["exec", proxy.name, "/bin/bash", "-c", 'while IFS= read -r l; do case $l in CapBnd*|NoNewPrivs*) echo "$l";; esac; done < /proc/1/status']);
+    assert.match(status, /CapBnd:\s+0000000000000400/, "bounding set = CAP_NET_BIND_SERVICE only");
+    assert.match(status, /NoNewPrivs:\s+1/);
+  });
+
+  test("control: the same proxy with every capability dropped (the settings before the fix) cannot exec caddy", { skip, timeout: SCENARIO_TIMEOUT_MS }, async () => {
+    const network = `${PREFIX}-nocaps`;
+    created.networks.add(network);
+    docker(["network", "create", "--driver", "bridge", "--label", LABEL, network]);
+    const name = `${PREFIX}-nocaps-proxy`;
+    createProxy(dir, name, network, tls, productionProxyArgs(tls, hardening().capabilities));
+    docker(["start", name]);
+    let logs = "";
+    for (const deadline = Date.now() + 15000; Date.now() < deadline; await sleep(250)) {
+      const r = spawnSync("docker", ["logs", name], { encoding: "utf8", timeout: 10000 });
+      logs = `${r.stdout}${r.stderr}`;
+      if (logs.includes("operation not permitted")) break;
+    }
+    assert.match(logs, /exec \/usr\/bin\/caddy: operation not permitted/);
+    assert.notEqual(docker(["inspect", "--format", "{{.State.Status}} {{.RestartCount}}", name]), "running 0", "it never runs");
   });
 
   test("create-before-delete: the new web joins the alias, turns healthy, the old one stops with its grace period; no request fails", { skip, timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
