@@ -31,6 +31,12 @@ export interface CaddyfileOptions {
   /** The HTTPS port clients use, for redirect targets (443 is left out of URLs). */
   readonly publicHttpsPort: number;
   readonly tls: { readonly certificateFile: string; readonly keyFile: string };
+  /**
+   * CA file of authenticated origin pulls: when set, every HTTPS site requires a client
+   * certificate signed by it, so only the CDN zone holding that certificate reaches the app.
+   * (Plain HTTP only ever answers with a redirect.)
+   */
+  readonly clientCaFile?: string;
   /** Network alias of the web containers and the port Puma listens on. */
   readonly upstream: { readonly host: string; readonly port: number };
   /** Seconds a request may wait for a web container that accepts connections. */
@@ -58,7 +64,9 @@ function port(value: number, what: string): number {
 /** Renders the Caddyfile; throws on any value that could break out of its directive. */
 export function renderCaddyfile(o: CaddyfileOptions): string {
   for (const h of [o.host, ...o.aliases, o.upstream.host]) check(HOST.test(h), `not a host name: ${JSON.stringify(h)}`);
-  for (const p of [o.tls.certificateFile, o.tls.keyFile]) check(PATH.test(p), `not an absolute path: ${JSON.stringify(p)}`);
+  for (const p of [o.tls.certificateFile, o.tls.keyFile, ...(o.clientCaFile !== undefined ? [o.clientCaFile] : [])]) {
+    check(PATH.test(p), `not an absolute path: ${JSON.stringify(p)}`);
+  }
   if (o.clientIpHeader !== undefined) check(HEADER.test(o.clientIpHeader), `not a header name: ${JSON.stringify(o.clientIpHeader)}`);
   check(Number.isInteger(o.retrySeconds) && o.retrySeconds >= 1, "retrySeconds must be a whole number of seconds >= 1");
   const http = port(o.listen.http, "listen.http");
@@ -66,7 +74,18 @@ export function renderCaddyfile(o: CaddyfileOptions): string {
   const publicPort = port(o.publicHttpsPort, "publicHttpsPort");
   const upstreamPort = port(o.upstream.port, "upstream.port");
   const authority = (host: string) => (publicPort === 443 ? host : `${host}:${publicPort}`);
-  const tls = `\ttls ${o.tls.certificateFile} ${o.tls.keyFile}`;
+  // `trusted_ca_cert_file` is understood by Caddy 2.6 (the tests' validator) and, as the legacy
+  // spelling of `trust_pool file`, by 2.8 and later.
+  const tls = o.clientCaFile === undefined
+    ? `\ttls ${o.tls.certificateFile} ${o.tls.keyFile}`
+    : [
+        `\ttls ${o.tls.certificateFile} ${o.tls.keyFile} {`,
+        "\t\tclient_auth {",
+        "\t\t\tmode require_and_verify",
+        `\t\t\ttrusted_ca_cert_file ${o.clientCaFile}`,
+        "\t\t}",
+        "\t}",
+      ].join("\n");
 
   const lines = [
     "# Rendered by src/app/caddyfile.ts; edit it there.",

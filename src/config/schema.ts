@@ -161,6 +161,8 @@ const cloudflareSchema = z.strictObject({
   tls13: z.boolean().default(true),
   hsts: z.boolean().default(true),
   hstsMaxAgeSeconds: z.number().int().min(15552000, "must be at least 15552000 (six months)").default(31536000),
+  /** Authenticated origin pulls with the stack's own client certificate; the proxy refuses TLS clients without it. */
+  authenticatedOriginPulls: z.boolean().default(true),
 });
 
 const monitoringSchema = z.strictObject({

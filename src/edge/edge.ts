@@ -4,6 +4,7 @@ import type { CloudflareSettings } from "../config/schema";
 import type { EmailConfig } from "../email/schema";
 import { githubOAuthCallbackUrl } from "./oauth";
 import { OriginCertificate } from "./origin-certificate";
+import { OriginPullAuthentication } from "./origin-pull-authentication";
 import { caaRecords, emailRecords, normalizeDomain, recordProblems, webRecords, type DnsRecordSpec } from "./records";
 import { zoneSettings } from "./zone-settings";
 
@@ -26,7 +27,8 @@ export interface EdgeArgs {
  * CA certificate the proxy on the droplet serves.
  *
  * API token permissions it needs on the zone: Zone: Read (the lookup by name), DNS: Edit,
- * Zone Settings: Edit, SSL and Certificates: Edit (the Origin CA certificate).
+ * Zone Settings: Edit, SSL and Certificates: Edit (the Origin CA certificate, the origin-pull
+ * client certificate and its setting).
  */
 export class Edge extends pulumi.ComponentResource {
   readonly zoneId: pulumi.Output<string>;
@@ -35,6 +37,11 @@ export class Edge extends pulumi.ComponentResource {
   /** Its private key (PEM); a Pulumi secret. */
   readonly originPrivateKeyPem: pulumi.Output<string>;
   readonly originCertificateExpiresOn: pulumi.Output<string>;
+  /**
+   * Authenticated origin pulls (`cloudflare.authenticatedOriginPulls`): the CA the proxy must
+   * require client certificates from, and the zone setting it must wait for. Absent when off.
+   */
+  readonly originPull?: { readonly caCertificatePem: pulumi.Output<string>; readonly ready: pulumi.Resource };
   /** What the GitHub OAuth app's "Authorization callback URL" must be. */
   readonly oauthCallbackUrl: string;
   /** Every record, by its resource-name suffix (`apex-a`, `email-dkim-0`, …). */
@@ -92,6 +99,10 @@ export class Edge extends pulumi.ComponentResource {
     this.originPrivateKeyPem = origin.privateKeyPem;
     this.originCertificateExpiresOn = origin.expiresOn;
     this.oauthCallbackUrl = githubOAuthCallbackUrl(domain);
+    if (args.cloudflare.authenticatedOriginPulls) {
+      const pull = new OriginPullAuthentication(`${name}-origin-pull`, { zoneId: this.zoneId, domain }, { parent: this });
+      this.originPull = { caCertificatePem: pull.caCertificatePem, ready: pull.ready };
+    }
 
     this.registerOutputs({
       zoneId: this.zoneId,
@@ -99,6 +110,7 @@ export class Edge extends pulumi.ComponentResource {
       originPrivateKeyPem: this.originPrivateKeyPem,
       originCertificateExpiresOn: this.originCertificateExpiresOn,
       oauthCallbackUrl: this.oauthCallbackUrl,
+      ...(this.originPull !== undefined ? { originPullCaPem: this.originPull.caCertificatePem } : {}),
     });
   }
 }

@@ -1,0 +1,56 @@
+// Authenticated origin pulls: what Cloudflare is given, what stays secret, and what waits for what.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { productionSchema } from "../../src/config/schema";
+import { Edge } from "../../src/edge/edge";
+import {
+  ORIGIN_PULL_CA_USES, ORIGIN_PULL_CLIENT_USES, OriginPullAuthentication,
+} from "../../src/edge/origin-pull-authentication";
+import { byType, isSecretPath, one, recordProgram } from "../harness";
+
+const UPLOAD = "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate";
+const SETTING = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings";
+const ZONE = "0123456789abcdef0123456789abcdef";
+
+test("the zone gets our own client certificate, its key as a secret, and the setting switched on after the upload", async () => {
+  const result = await recordProgram(() => new OriginPullAuthentication("pull", { zoneId: ZONE, domain: "docstown.org" }));
+  const upload = one(result, UPLOAD);
+  const setting = one(result, SETTING);
+  const client = one(result, "tls:index/locallySignedCert:LocallySignedCert");
+  const ca = one(result, "tls:index/selfSignedCert:SelfSignedCert");
+
+  assert.equal(upload.inputs["zoneId"], ZONE);
+  assert.ok(isSecretPath(upload, "privateKey"), "the client key is uploaded as a secret");
+  assert.ok(!isSecretPath(upload, "certificate"), "the certificate is public");
+  assert.deepEqual(setting.inputs, { zoneId: ZONE, enabled: true });
+  assert.ok(setting.dependencies.includes(upload.urn), "switched on only once the certificate is uploaded");
+
+  // A CA of the stack's own, not Cloudflare's shared origin-pull CA, signs what the edge presents.
+  assert.equal(ca.inputs["isCaCertificate"], true);
+  assert.deepEqual(ca.inputs["allowedUses"], [...ORIGIN_PULL_CA_USES]);
+  assert.deepEqual(client.inputs["allowedUses"], [...ORIGIN_PULL_CLIENT_USES]);
+  assert.ok(client.dependencies.includes(ca.urn), "the client certificate is signed by that CA");
+  assert.ok(upload.dependencies.includes(client.urn));
+});
+
+const EDGE = {
+  domain: "docstown.org",
+  publicIp: "203.0.113.7",
+};
+
+test("on by default in the production edge; switching it off declares none of it", async () => {
+  const on = productionSchema.shape.cloudflare.parse({ zoneId: ZONE });
+  assert.equal(on.authenticatedOriginPulls, true);
+  let edge: Edge | undefined;
+  const withPulls = await recordProgram(() => (edge = new Edge("edge", { ...EDGE, cloudflare: on })));
+  assert.equal(byType(withPulls, UPLOAD).length, 1);
+  assert.equal(byType(withPulls, SETTING).length, 1);
+  assert.ok(edge?.originPull !== undefined, "the edge hands the proxy a CA to require");
+
+  const off = productionSchema.shape.cloudflare.parse({ zoneId: ZONE, authenticatedOriginPulls: false });
+  let plain: Edge | undefined;
+  const without = await recordProgram(() => (plain = new Edge("edge", { ...EDGE, cloudflare: off })));
+  assert.equal(byType(without, UPLOAD).length, 0);
+  assert.equal(byType(without, SETTING).length, 0);
+  assert.equal(plain?.originPull, undefined);
+});
