@@ -87,7 +87,12 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     mountPath: config.volume.mountPath,
     tls: { certificatePem: edge.originCertificatePem, privateKeyPem: edge.originPrivateKeyPem },
     // Only Cloudflare reaches 80/443, so its CF-Connecting-IP header names the visitor.
-    proxy: { host: config.domain, aliases: [`www.${config.domain}`], httpPort: 80, httpsPort: 443, clientIpHeader: "CF-Connecting-IP" },
+    proxy: {
+      host: config.domain, aliases: [`www.${config.domain}`], httpPort: 80, httpsPort: 443, clientIpHeader: "CF-Connecting-IP",
+      ...(edge.originPull !== undefined ? { originPullCaPem: edge.originPull.caCertificatePem } : {}),
+    },
+    // The edge presents its client certificate before the proxy starts demanding one.
+    ...(edge.originPull !== undefined ? { proxyAfter: [edge.originPull.ready] } : {}),
     // The database component's users and grants must exist before db:prepare runs.
     migrateAfter: [database],
     // A replaced droplet keeps the reserved IP: its id is what tells Pulumi the engine is new.

@@ -26,6 +26,8 @@ export const PROXY_USER = "65534:65534";
 export const CADDYFILE_PATH = "/etc/caddy/Caddyfile";
 export const TLS_CERTIFICATE_PATH = "/etc/caddy/tls/origin.crt";
 export const TLS_KEY_PATH = "/etc/caddy/tls/origin.key";
+/** The CA that signs the client certificate Cloudflare presents (authenticated origin pulls). */
+export const ORIGIN_PULL_CA_PATH = "/etc/caddy/tls/origin-pull-ca.crt";
 
 /**
  * The one capability the proxy keeps. The official caddy image marks /usr/bin/caddy with the file

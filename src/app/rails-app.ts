@@ -48,6 +48,11 @@ export interface RailsAppArgs {
   readonly host?: pulumi.Input<string>;
   /** The step after which the Docker host answers (server readiness); image lookups wait for it. */
   readonly hostReady?: pulumi.Resource;
+  /**
+   * What the proxy must wait for besides its image: with authenticated origin pulls, the zone
+   * setting, so the edge presents its certificate before the proxy demands one.
+   */
+  readonly proxyAfter?: readonly pulumi.Resource[];
 }
 
 /**
@@ -140,7 +145,7 @@ export class RailsApp extends pulumi.ComponentResource {
         image: proxyImage.imageId, proxy: args.proxy, tls: args.tls, network: this.network.name,
         memoryMb: s.proxyMemoryMb, pidsLimit: s.pidsLimit, extraLabels: onHost,
       },
-      containerOpts,
+      { ...containerOpts, dependsOn: [...(args.proxyAfter ?? [])] },
     );
 
     this.registerOutputs({

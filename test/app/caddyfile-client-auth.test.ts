@@ -10,6 +10,7 @@ import { createServer as createNetServer, connect, type AddressInfo } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCaddyfile } from "../../src/app/caddyfile";
+import { ORIGIN_PULL_CA_PATH } from "../../src/app/containers";
 import { proxyCaddyfileOptions } from "../../src/app/rails-app";
 
 const CADDY = "/usr/bin/caddy";
@@ -91,7 +92,9 @@ test("a real Caddy with the origin-pull CA refuses TLS clients without its clien
   openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost",
     "-addext", "subjectAltName=DNS:localhost", "-keyout", serverKey, "-out", serverCert]);
 
-  const options = proxyCaddyfileOptions({ host: "localhost", aliases: [], httpPort: http, httpsPort: https });
+  // The program's proxy options with an origin-pull CA; only the files move to this test's folder.
+  const options = proxyCaddyfileOptions({ host: "localhost", aliases: [], httpPort: http, httpsPort: https, originPullCaPem: "(PEM)" });
+  assert.equal(options.clientCaFile, ORIGIN_PULL_CA_PATH);
   const file = join(dir, "Caddyfile");
   writeFileSync(file, renderCaddyfile({
     ...options,

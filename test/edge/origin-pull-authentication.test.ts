@@ -6,7 +6,8 @@ import { Edge } from "../../src/edge/edge";
 import {
   ORIGIN_PULL_CA_USES, ORIGIN_PULL_CLIENT_USES, OriginPullAuthentication,
 } from "../../src/edge/origin-pull-authentication";
-import { byType, isSecretPath, one, recordProgram } from "../harness";
+import { CADDYFILE_PATH, ORIGIN_PULL_CA_PATH } from "../../src/app/containers";
+import { byType, isSecretPath, one, recordProgram, synthStack } from "../harness";
 
 const UPLOAD = "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate";
 const SETTING = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings";
@@ -53,4 +54,23 @@ test("on by default in the production edge; switching it off declares none of it
   assert.equal(byType(without, UPLOAD).length, 0);
   assert.equal(byType(without, SETTING).length, 0);
   assert.equal(plain?.originPull, undefined);
+});
+
+test("production: the proxy requires the origin-pull CA's client certificate and starts only after the zone presents one", async () => {
+  const result = await synthStack("production");
+  const proxy = one(result, "docker:index/container:Container", "-proxy");
+  const ca = one(result, "tls:index/selfSignedCert:SelfSignedCert", "origin-pull");
+  const setting = one(result, SETTING);
+  const uploads = proxy.inputs["uploads"] as { file: string; content: string }[];
+  const caddyfile = uploads.find((u) => u.file === CADDYFILE_PATH)?.content ?? "";
+  assert.ok(uploads.some((u) => u.file === ORIGIN_PULL_CA_PATH), "the CA is uploaded beside the Caddyfile");
+  assert.ok(caddyfile.includes(`\t\t\tmode require_and_verify\n\t\t\ttrusted_ca_cert_file ${ORIGIN_PULL_CA_PATH}`), caddyfile);
+  assert.ok(proxy.dependencies.includes(ca.urn), "the uploaded CA is the stack's origin-pull CA");
+  assert.ok(proxy.dependencies.includes(setting.urn), "the proxy waits for the zone setting");
+
+  const local = await synthStack("local");
+  const localProxy = one(local, "docker:index/container:Container", "-proxy");
+  const localUploads = localProxy.inputs["uploads"] as { file: string; content: string }[];
+  assert.ok(!localUploads.some((u) => u.file === ORIGIN_PULL_CA_PATH), "no CDN in front of the local stack");
+  assert.ok(!(localUploads.find((u) => u.file === CADDYFILE_PATH)?.content ?? "").includes("client_auth"));
 });

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderCaddyfile, type CaddyfileOptions } from "../caddyfile";
 import {
-  CADDYFILE_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH,
+  CADDYFILE_PATH, ORIGIN_PULL_CA_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH,
   WEB_ALIAS, hardening, logging, memoryLimit, processLimit, roleLabels,
 } from "../containers";
 
@@ -16,6 +16,11 @@ export interface RailsAppProxyArgs {
   readonly httpsPort: number;
   /** Header a CDN in front passes the client's address in (Cloudflare: CF-Connecting-IP). */
   readonly clientIpHeader?: string;
+  /**
+   * CA (PEM) of authenticated origin pulls: when set, the proxy requires a client certificate it
+   * signed on every HTTPS connection, so only the CDN zone holding that certificate gets through.
+   */
+  readonly originPullCaPem?: pulumi.Input<string>;
 }
 
 /** What the proxy container's Caddyfile is rendered from. */
@@ -30,6 +35,7 @@ export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs): CaddyfileOption
     // Long enough to outlast a web container's restart, short enough to fail visibly.
     retrySeconds: 10,
     ...(proxy.clientIpHeader !== undefined ? { clientIpHeader: proxy.clientIpHeader } : {}),
+    ...(proxy.originPullCaPem !== undefined ? { clientCaFile: ORIGIN_PULL_CA_PATH } : {}),
   };
 }
 
@@ -66,6 +72,7 @@ export function proxyContainerArgs(i: ProxyInputs): docker.ContainerArgs {
       { file: CADDYFILE_PATH, content: renderCaddyfile(proxyCaddyfileOptions(i.proxy)), permissions: "0444" },
       { file: TLS_CERTIFICATE_PATH, content: i.tls.certificatePem, permissions: "0444" },
       { file: TLS_KEY_PATH, content: pulumi.secret(i.tls.privateKeyPem), permissions: "0400", owner: uid, group: gid },
+      ...(i.proxy.originPullCaPem !== undefined ? [{ file: ORIGIN_PULL_CA_PATH, content: i.proxy.originPullCaPem, permissions: "0444" }] : []),
     ],
     // Caddy's data and config directories (autosave, locks), owned by its unprivileged user.
     tmpfs: {
