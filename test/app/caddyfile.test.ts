@@ -186,7 +186,7 @@ test("a real Caddy holds requests until a web container accepts, then forwards w
 });
 
 test("a real Caddy delivers a POST, body and all, to the web container that accepts after a refusal", {
-  skip: caddyMissing || opensslMissing || (retriesKeepBodies() ? false : `local ${caddyVersion.stdout.trim()} closes the body on a refused dial (caddyserver/caddy#7546, up to 2.11.1; fixed by #7547; the proxy image default is caddy:2.11)`),
+  skip: caddyMissing || opensslMissing || (retriesKeepBodies() ? false : `local ${caddyVersion.stdout.trim()} closes the body on a refused dial (caddyserver/caddy#7546, up to 2.11.1; fixed by #7547; the proxy image default is caddy 2.11.2, pinned by digest)`),
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "docstown-caddy-post-"));
   const [http, https, upstreamPort] = await Promise.all([freePort(), freePort(), freePort()]);
