@@ -73,6 +73,8 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     provider: dockerProvider,
     settings: config.app,
     databaseUrls: database.urls,
+    // The URLs say sslmode=verify-full with this CA at DATABASE_CA_PATH (src/database/rails.ts).
+    databaseCaPem: database.caCertificatePem,
     environment: runtimeEnvironment({
       stack: config.stack,
       domain: config.domain,

@@ -32,6 +32,8 @@ export interface RailsAppArgs {
   readonly imageSource?: "registry" | "daemon";
   /** URLs of the primary, cache, queue and cable databases; Pulumi secrets. */
   readonly databaseUrls: DatabaseUrls;
+  /** The database cluster's CA certificate (PEM), for libpq's verify-full at DATABASE_CA_PATH. */
+  readonly databaseCaPem?: pulumi.Input<string>;
   /** Plain and secret variables shared by web, worker and migrate (`runtimeEnvironment`). */
   readonly environment: RuntimeEnvironment;
   /** The repository clone: the host directory the block volume is mounted on, or a Docker volume. */

@@ -2,8 +2,10 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseSettings } from "../config/schema";
+import { adminConnection } from "./admin";
+import { writeCaFile } from "./ca-file";
 import { appGrants, grantKey, PUBLIC_ROLE, type GrantSpec } from "./grants";
-import { ADMIN_DATABASE, APP_USER, connectionUrl, DATABASE_URL_NAMES, RAILS_DATABASES, type DatabaseUrlName } from "./rails";
+import { APP_USER, connectionUrl, DATABASE_URL_NAMES, RAILS_DATABASES, type DatabaseUrlName } from "./rails";
 import { clusterOrigin } from "./restore";
 import { trustedSources } from "./trusted-sources";
 
@@ -47,6 +49,8 @@ export class ManagedDatabase extends pulumi.ComponentResource {
   readonly port: pulumi.Output<number>;
   /** Rails' four URLs over the private network, as Pulumi secrets. */
   readonly urls: Readonly<Record<DatabaseUrlName, pulumi.Output<string>>>;
+  /** The cluster's CA certificate (PEM, public): what every connection verifies the server against. */
+  readonly caCertificatePem: pulumi.Output<string>;
   /** Exactly what was granted, from the same data the grant resources were declared from. */
   readonly grants: readonly GrantSpec[];
 
@@ -95,16 +99,26 @@ export class ManagedDatabase extends pulumi.ComponentResource {
       appPassword = user.password;
     }
 
-    // The operator's machine is outside the VPC: the admin connection uses the public host, and
-    // waits for the firewall that lets it in.
+    // The cluster's CA (public). The provider verifies the server against it from a file the
+    // program writes on the machine running `pulumi up` (./ca-file.ts); the app containers get
+    // the same PEM uploaded to DATABASE_CA_PATH by the app component.
+    const ca = digitalocean.getDatabaseCaOutput({ clusterId: cluster.id }, { parent: this });
+    this.caCertificatePem = ca.certificate;
+
+    // The operator's machine is outside the VPC: the admin connection uses the public host,
+    // verified against the CA (./admin.ts), and waits for the firewall that lets it in.
+    const adminSettings = pulumi
+      .all([cluster.host, cluster.port, cluster.user, ca.certificate])
+      .apply(([host, port, username, pem]) => adminConnection({ host, port, username, caPath: writeCaFile(pem) }));
     const admin = new postgresql.Provider(`${prefix}-admin`, {
-      host: cluster.host,
-      port: cluster.port,
-      username: cluster.user,
+      host: adminSettings.host,
+      port: adminSettings.port,
+      username: adminSettings.username,
       password: pulumi.secret(cluster.password),
-      database: ADMIN_DATABASE,
-      sslmode: "require",
-      superuser: false,
+      database: adminSettings.database,
+      sslmode: adminSettings.sslmode,
+      sslrootcert: adminSettings.sslrootcert,
+      superuser: adminSettings.superuser,
     }, { parent: this });
 
     this.grants = appGrants([...DATABASE_URL_NAMES.map((n) => RAILS_DATABASES[n])], APP_USER);
@@ -144,6 +158,6 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     }
     this.urls = urls;
 
-    this.registerOutputs({ clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls });
+    this.registerOutputs({ caCertificatePem: this.caCertificatePem, clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls });
   }
 }

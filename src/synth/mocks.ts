@@ -137,6 +137,10 @@ const CALLS: Record<string, (args: Record<string, unknown>) => Record<string, un
     password: `AVNS_${digestOf(`${String(args["clusterId"])}-${String(args["name"])}-user`).slice(0, 20)}`, role: "normal",
     accessCert: "", accessKey: "", mysqlAuthPlugin: "", settings: [],
   }),
+  // The cluster's CA certificate (a well-formed PEM block, not a real certificate).
+  "digitalocean:index/getDatabaseCa:getDatabaseCa": (args) => ({
+    id: String(args["clusterId"]), clusterId: args["clusterId"], certificate: PEM("CERTIFICATE", `${String(args["clusterId"])}-ca`),
+  }),
   "cloudflare:index/getIpRanges:getIpRanges": () => ({
     id: "cloudflare-ip-ranges",
     // Cloudflare's published ranges as of 2026; the real program reads them at deploy time.

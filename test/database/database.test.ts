@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { before, describe, test } from "node:test";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { validateConfig } from "../../src/config/validate";
 import { appGrants, type GrantSpec } from "../../src/database/grants";
-import { APP_USER, DATABASE_NAMES, DATABASE_URL_NAMES, RAILS_DATABASES } from "../../src/database/rails";
+import { caFilePath } from "../../src/database/ca-file";
+import { APP_USER, DATABASE_CA_PATH, DATABASE_NAMES, DATABASE_URL_NAMES, RAILS_DATABASES } from "../../src/database/rails";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
 import { PROJECT_DIR, byType, containerEnv, isSecretPath, one, synthStack } from "../harness";
@@ -119,7 +121,12 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     assert.ok(grants.every((g) => g.provider === provider.urn), "every grant goes through the admin provider");
     assert.equal(provider.inputs["host"], "docstown-db-do-user-1234567-0.f.db.ondigitalocean.com", "the public host: pulumi up runs outside the VPC");
     assert.equal(provider.inputs["username"], "doadmin");
-    assert.equal(provider.inputs["sslmode"], "require");
+    // verify-full against the cluster's CA, from the file the program wrote from getDatabaseCa.
+    assert.equal(provider.inputs["sslmode"], "verify-full");
+    const caPath = String(provider.inputs["sslrootcert"]);
+    assert.match(caPath, /^\/tmp\/docstown-database-ca-[0-9a-f]{16}\.crt$/);
+    assert.match(readFileSync(caPath, "utf8"), /^-----BEGIN CERTIFICATE-----\n/);
+    assert.equal(caPath, caFilePath(readFileSync(caPath, "utf8")), "the name follows the content, so it is stable from run to run");
     assert.equal(String(provider.inputs["superuser"]), "false");
     assert.equal(provider.inputs["database"], "defaultdb");
     assert.ok(isSecretPath(provider, "password"), "the admin password stays secret");
@@ -143,7 +150,7 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     }
   });
 
-  test("URLs: the private host, the app user, each database, TLS required", () => {
+  test("URLs: the private host, the app user, each database, TLS verified against the cluster's CA", () => {
     const urls = urlsOf(result);
     assert.deepEqual(Object.keys(urls), [...DATABASE_URL_NAMES]);
     const host = (result.outputs["database"] as { host: string }).host;
@@ -155,7 +162,8 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
       assert.equal(url.username, APP_USER);
       assert.match(decodeURIComponent(url.password), /^AVNS_/, "the app user's password, not the admin's");
       assert.equal(url.pathname, `/${RAILS_DATABASES[name]}`);
-      assert.equal(url.searchParams.get("sslmode"), "require");
+      assert.equal(url.searchParams.get("sslmode"), "verify-full");
+      assert.equal(url.searchParams.get("sslrootcert"), DATABASE_CA_PATH);
     }
   });
 
