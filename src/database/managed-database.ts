@@ -2,6 +2,9 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseSettings } from "../config/schema";
+import type { ConnectionBudget } from "./connection-budget";
+import { budgetFor } from "./connection-check";
+import { declarePools, pooledUrl } from "./pools";
 import { adminConnection } from "./admin";
 import { writeCaFile } from "./ca-file";
 import { appGrants, grantKey, PUBLIC_ROLE, type GrantSpec } from "./grants";
@@ -20,6 +23,8 @@ export interface ManagedDatabaseArgs {
   readonly settings: DatabaseSettings;
   /** `docstown:operators.databaseCidrs`: networks `pulumi up` runs from (the postgresql provider). */
   readonly operatorCidrs: readonly string[];
+  /** `docstown:app.railsMaxThreads` and `jobConcurrency`: what the connection budget is computed from. */
+  readonly app: { readonly railsMaxThreads: number; readonly jobConcurrency: number };
   readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
@@ -47,8 +52,15 @@ export class ManagedDatabase extends pulumi.ComponentResource {
   readonly host: pulumi.Output<string>;
   readonly privateHost: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
-  /** Rails' four URLs over the private network, as Pulumi secrets. */
+  /**
+   * Rails' four URLs over the private network for web and worker, as Pulumi secrets: through the
+   * connection pools with `database.pooling` pgbouncer (./pools.ts), else the direct ones.
+   */
   readonly urls: Readonly<Record<DatabaseUrlName, pulumi.Output<string>>>;
+  /** The direct URLs, for migrate (its advisory lock needs a session of its own). */
+  readonly migrateUrls: Readonly<Record<DatabaseUrlName, pulumi.Output<string>>>;
+  /** The worst case of a deploy against the size's limit, and the pool sizes (./connection-budget.ts). */
+  readonly connectionBudget: ConnectionBudget;
   /** The cluster's CA certificate (PEM, public): what every connection verifies the server against. */
   readonly caCertificatePem: pulumi.Output<string>;
   /** Exactly what was granted, from the same data the grant resources were declared from. */
@@ -57,6 +69,8 @@ export class ManagedDatabase extends pulumi.ComponentResource {
   constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("docstown:database:ManagedDatabase", name, {}, opts);
     const s = args.settings;
+    // Validation refused a config that does not fit; this throws the same message if called without it.
+    this.connectionBudget = budgetFor({ database: s, app: args.app });
     const origin = clusterOrigin(s);
     const prefix = `${name}-${s.clusterName}`;
     const keep = { parent: this, retainOnDelete: true };
@@ -147,17 +161,26 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     this.host = cluster.host;
     this.privateHost = cluster.privateHost;
     this.port = cluster.port;
-    const urls = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
+    const direct = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
     for (const urlName of DATABASE_URL_NAMES) {
       const database = databases.get(RAILS_DATABASES[urlName])?.name ?? pulumi.output(RAILS_DATABASES[urlName]);
-      urls[urlName] = pulumi.secret(
+      direct[urlName] = pulumi.secret(
         pulumi
           .all([appUser, appPassword, cluster.privateHost, cluster.port, database])
           .apply(([user, password, host, port, db]) => connectionUrl({ user, password, host, port, database: db })),
       );
     }
-    this.urls = urls;
+    this.migrateUrls = direct;
+    const sizes = this.connectionBudget.pools;
+    if (sizes === undefined) {
+      this.urls = direct;
+    } else {
+      const pools = declarePools(prefix, { clusterId: cluster.id, databases, appUser, sizes, dependsOn: userDependencies }, keep);
+      const pooled = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
+      for (const urlName of DATABASE_URL_NAMES) pooled[urlName] = pooledUrl(pools[urlName], appUser, appPassword);
+      this.urls = pooled;
+    }
 
-    this.registerOutputs({ caCertificatePem: this.caCertificatePem, clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls });
+    this.registerOutputs({ caCertificatePem: this.caCertificatePem, clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls, migrateUrls: this.migrateUrls });
   }
 }

@@ -26,9 +26,9 @@ const withDatabase = (database: Record<string, unknown>) => ({ "docstown:databas
 const withDatabaseCidrs = (databaseCidrs: string[]) => ({ "docstown:operators": JSON.stringify({ ...committedKey("operators"), databaseCidrs }) });
 
 /** The stack output `database.urls` as Rails would read them. */
-function urlsOf(result: SynthResult): Record<string, URL> {
-  const database = result.outputs["database"] as { urls: Record<string, string> };
-  return Object.fromEntries(Object.entries(database.urls).map(([k, v]) => [k, new URL(v)]));
+function urlsOf(result: SynthResult, which: "urls" | "migrateUrls" = "urls"): Record<string, URL> {
+  const database = result.outputs["database"] as Record<typeof which, Record<string, string>>;
+  return Object.fromEntries(Object.entries(database[which]).map(([k, v]) => [k, new URL(v)]));
 }
 
 /** Every string in the graph a reader of the state or the preview sees in clear, with its place. */
@@ -150,8 +150,8 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     }
   });
 
-  test("URLs: the private host, the app user, each database, TLS verified against the cluster's CA", () => {
-    const urls = urlsOf(result);
+  test("direct URLs: the private host, the app user, each database, TLS verified against the cluster's CA", () => {
+    const urls = urlsOf(result, "migrateUrls");
     assert.deepEqual(Object.keys(urls), [...DATABASE_URL_NAMES]);
     const host = (result.outputs["database"] as { host: string }).host;
     for (const name of DATABASE_URL_NAMES) {
@@ -167,14 +167,16 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     }
   });
 
-  test("web, worker and migrate connect with exactly these URLs, held as secrets", () => {
-    const urls = urlsOf(result);
+  test("web and worker connect with the pooled URLs, migrate with the direct ones, held as secrets", () => {
+    const pooled = urlsOf(result);
+    const direct = urlsOf(result, "migrateUrls");
     const roleOf = (c: RecordedResource) => ((c.inputs["labels"] ?? []) as { label: string; value: string }[]).find((l) => l.label === "docstown.role")?.value;
     const containers = byType(result, "docker:index/container:Container").filter((c) => ["web", "worker", "migrate"].includes(roleOf(c) ?? ""));
     assert.deepEqual(containers.map(roleOf).sort(), ["migrate", "web", "worker"]);
     for (const c of containers) {
       const { env, secretNames } = containerEnv(c);
       for (const name of DATABASE_URL_NAMES) {
+        const urls = roleOf(c) === "migrate" ? direct : pooled;
         assert.equal(env[name], (urls[name] as URL).href, `${c.name} ${name}`);
         assert.ok(secretNames.has(name), `${c.name} holds ${name} as a secret`);
       }
