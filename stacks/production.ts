@@ -126,6 +126,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     // database (the URLs are Pulumi secrets: `pulumi stack output --show-secrets` reveals them)
     database: {
       clusterId: database.clusterId, clusterName: database.clusterName, host: database.host, urls: database.urls, migrateUrls: database.migrateUrls,
+      caCertificatePem: database.caCertificatePem, // public: what psql and pg_dump verify the server with
       // The worst case of a deploy and what reaches PostgreSQL, against the size's limit.
       connections: {
         limit: database.connectionBudget.input.limit,
