@@ -36,6 +36,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     region: config.region,
     settings: config.database,
     operatorCidrs: config.operators.databaseCidrs,
+    app: { railsMaxThreads: config.app.railsMaxThreads, jobConcurrency: config.app.jobConcurrency },
     tags,
   });
 
@@ -72,7 +73,11 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   const app = new RailsApp("docstown", {
     provider: dockerProvider,
     settings: config.app,
+    // Web and worker through the connection pools; migrate directly (src/database/pools.ts).
     databaseUrls: database.urls,
+    migrateDatabaseUrls: database.migrateUrls,
+    // The URLs say sslmode=verify-full with this CA at DATABASE_CA_PATH (src/database/rails.ts).
+    databaseCaPem: database.caCertificatePem,
     environment: runtimeEnvironment({
       stack: config.stack,
       domain: config.domain,
@@ -124,7 +129,18 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     sshCommand: server.sshCommand,
     knownHostsLine: server.knownHostsLine,
     // database (the URLs are Pulumi secrets: `pulumi stack output --show-secrets` reveals them)
-    database: { clusterId: database.clusterId, clusterName: database.clusterName, host: database.host, urls: database.urls },
+    database: {
+      clusterId: database.clusterId, clusterName: database.clusterName, host: database.host, urls: database.urls, migrateUrls: database.migrateUrls,
+      caCertificatePem: database.caCertificatePem, // public: what psql and pg_dump verify the server with
+      // The worst case of a deploy and what reaches PostgreSQL, against the size's limit.
+      connections: {
+        limit: database.connectionBudget.input.limit,
+        pooling: database.connectionBudget.input.pooling,
+        peakClients: database.connectionBudget.peak.clients,
+        serverConnections: database.connectionBudget.serverConnections,
+        ...(database.connectionBudget.pools !== undefined ? { poolSizes: database.connectionBudget.pools } : {}),
+      },
+    },
     // edge (copy githubOAuthCallbackUrl into the GitHub OAuth app's "Authorization callback URL")
     githubOAuthCallbackUrl: edge.oauthCallbackUrl,
     cloudflareZoneId: edge.zoneId,

@@ -22,6 +22,8 @@ export interface RailsAppArgs {
   readonly imageSource?: "registry" | "daemon";
   /** URLs of the primary, cache, queue and cable databases; Pulumi secrets. */
   readonly databaseUrls: DatabaseUrls;
+  /** URLs the one-shot migration uses instead, when they differ (direct, beside pooled runtime URLs). */
+  readonly migrateDatabaseUrls?: DatabaseUrls;
   /**
    * The database server's CA certificate (PEM). When set, it is uploaded (0444) to
    * DATABASE_CA_PATH in migrate, web and worker, for URLs that verify the server against it.
@@ -97,8 +99,9 @@ export class RailsApp extends pulumi.ComponentResource {
     this.imageDigest = app.digest;
 
     const env = withDatabaseUrls(args.environment, args.databaseUrls);
+    const migrateEnv = withDatabaseUrls(args.environment, args.migrateDatabaseUrls ?? args.databaseUrls);
     const envsFor = (role: AppRole) =>
-      containerEnvs(roleEnvironment(env, { role, release: app.digest, jobConcurrency: s.jobConcurrency, pumaPort: PUMA_PORT }));
+      containerEnvs(roleEnvironment(role === "migrate" ? migrateEnv : env, { role, release: app.digest, jobConcurrency: s.jobConcurrency, pumaPort: PUMA_PORT }));
     const networks = (aliases: string[] = []) => [
       { name: this.network.name, ...(aliases.length > 0 ? { aliases } : {}) },
       ...(args.backendNetworks ?? []).map((n) => ({ name: n })),

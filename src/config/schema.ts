@@ -112,6 +112,19 @@ const databaseSchema = z.strictObject({
   size: z.string().regex(/^db-[a-z0-9-]+$/, "must be a database size slug such as db-s-1vcpu-1gb").default("db-s-1vcpu-1gb"),
   /** 1 = primary only; 2 or 3 adds standby nodes with automatic failover. */
   nodeCount: z.number().int().min(1).max(3).default(1),
+  /**
+   * How web and worker reach PostgreSQL. `pgbouncer`: through DigitalOcean connection pools in
+   * transaction mode (prepared statements and Rails' advisory locks off in those URLs), while
+   * migrate and operators connect directly. `direct`: every container connects to the server; the
+   * config is refused when the worst case of a deploy exceeds the size's connection limit
+   * (src/database/connection-budget.ts).
+   */
+  pooling: z.enum(["pgbouncer", "direct"], { message: "must be pgbouncer or direct" }).default("pgbouncer"),
+  /**
+   * Connections the cluster allows users, for a `size` the program does not know (DigitalOcean:
+   * 25 per GB of RAM, minus 3). Refused for known sizes, whose limit the program has.
+   */
+  connectionLimit: z.number().int().min(1).max(100000).optional(),
   maintenance: z
     .strictObject({
       day: z.enum(WEEKDAYS, { message: `must be one of ${WEEKDAYS.join(", ")}` }).default("sunday"),

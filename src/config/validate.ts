@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { extraEnvProblems } from "../app/env-names";
+import { connectionProblems } from "../database/connection-check";
 import { mailerFromDomainProblem } from "../email/schema";
 import { PLAIN_KEYS, plainConfigSchema, type PlainConfig } from "./schema";
 import { SECRET_KEYS, requiredSecretKeys, type SecretContext } from "./secrets";
@@ -101,6 +102,10 @@ export function validateConfig(raw: Readonly<Record<string, string>>, presentSec
   if (config.email !== undefined) {
     const problem = mailerFromDomainProblem(config.email, config.domain);
     if (problem !== undefined) errors.push(`${NAMESPACE}:email.mailerFrom: ${problem}`);
+  }
+  // --- database: the worst case of a deploy must fit the size's connection limit ---
+  if (config.target === "digitalocean") {
+    for (const { key, problem } of connectionProblems(config)) errors.push(`${NAMESPACE}:${key}: ${problem}`);
   }
   errors.push(...missingSecrets(config, presentSecrets));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };

@@ -2,8 +2,13 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseSettings } from "../config/schema";
+import type { ConnectionBudget } from "./connection-budget";
+import { budgetFor } from "./connection-check";
+import { declarePools, pooledUrl } from "./pools";
+import { adminConnection } from "./admin";
+import { writeCaFile } from "./ca-file";
 import { appGrants, grantKey, PUBLIC_ROLE, type GrantSpec } from "./grants";
-import { ADMIN_DATABASE, APP_USER, connectionUrl, DATABASE_URL_NAMES, RAILS_DATABASES, type DatabaseUrlName } from "./rails";
+import { APP_USER, connectionUrl, DATABASE_URL_NAMES, RAILS_DATABASES, type DatabaseUrlName } from "./rails";
 import { clusterOrigin } from "./restore";
 import { trustedSources } from "./trusted-sources";
 
@@ -18,6 +23,8 @@ export interface ManagedDatabaseArgs {
   readonly settings: DatabaseSettings;
   /** `docstown:operators.databaseCidrs`: networks `pulumi up` runs from (the postgresql provider). */
   readonly operatorCidrs: readonly string[];
+  /** `docstown:app.railsMaxThreads` and `jobConcurrency`: what the connection budget is computed from. */
+  readonly app: { readonly railsMaxThreads: number; readonly jobConcurrency: number };
   readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
@@ -45,14 +52,25 @@ export class ManagedDatabase extends pulumi.ComponentResource {
   readonly host: pulumi.Output<string>;
   readonly privateHost: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
-  /** Rails' four URLs over the private network, as Pulumi secrets. */
+  /**
+   * Rails' four URLs over the private network for web and worker, as Pulumi secrets: through the
+   * connection pools with `database.pooling` pgbouncer (./pools.ts), else the direct ones.
+   */
   readonly urls: Readonly<Record<DatabaseUrlName, pulumi.Output<string>>>;
+  /** The direct URLs, for migrate (its advisory lock needs a session of its own). */
+  readonly migrateUrls: Readonly<Record<DatabaseUrlName, pulumi.Output<string>>>;
+  /** The worst case of a deploy against the size's limit, and the pool sizes (./connection-budget.ts). */
+  readonly connectionBudget: ConnectionBudget;
+  /** The cluster's CA certificate (PEM, public): what every connection verifies the server against. */
+  readonly caCertificatePem: pulumi.Output<string>;
   /** Exactly what was granted, from the same data the grant resources were declared from. */
   readonly grants: readonly GrantSpec[];
 
   constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("docstown:database:ManagedDatabase", name, {}, opts);
     const s = args.settings;
+    // Validation refused a config that does not fit; this throws the same message if called without it.
+    this.connectionBudget = budgetFor({ database: s, app: args.app });
     const origin = clusterOrigin(s);
     const prefix = `${name}-${s.clusterName}`;
     const keep = { parent: this, retainOnDelete: true };
@@ -95,16 +113,26 @@ export class ManagedDatabase extends pulumi.ComponentResource {
       appPassword = user.password;
     }
 
-    // The operator's machine is outside the VPC: the admin connection uses the public host, and
-    // waits for the firewall that lets it in.
+    // The cluster's CA (public). The provider verifies the server against it from a file the
+    // program writes on the machine running `pulumi up` (./ca-file.ts); the app containers get
+    // the same PEM uploaded to DATABASE_CA_PATH by the app component.
+    const ca = digitalocean.getDatabaseCaOutput({ clusterId: cluster.id }, { parent: this });
+    this.caCertificatePem = ca.certificate;
+
+    // The operator's machine is outside the VPC: the admin connection uses the public host,
+    // verified against the CA (./admin.ts), and waits for the firewall that lets it in.
+    const adminSettings = pulumi
+      .all([cluster.host, cluster.port, cluster.user, ca.certificate])
+      .apply(([host, port, username, pem]) => adminConnection({ host, port, username, caPath: writeCaFile(pem) }));
     const admin = new postgresql.Provider(`${prefix}-admin`, {
-      host: cluster.host,
-      port: cluster.port,
-      username: cluster.user,
+      host: adminSettings.host,
+      port: adminSettings.port,
+      username: adminSettings.username,
       password: pulumi.secret(cluster.password),
-      database: ADMIN_DATABASE,
-      sslmode: "require",
-      superuser: false,
+      database: adminSettings.database,
+      sslmode: adminSettings.sslmode,
+      sslrootcert: adminSettings.sslrootcert,
+      superuser: adminSettings.superuser,
     }, { parent: this });
 
     this.grants = appGrants([...DATABASE_URL_NAMES.map((n) => RAILS_DATABASES[n])], APP_USER);
@@ -133,17 +161,26 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     this.host = cluster.host;
     this.privateHost = cluster.privateHost;
     this.port = cluster.port;
-    const urls = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
+    const direct = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
     for (const urlName of DATABASE_URL_NAMES) {
       const database = databases.get(RAILS_DATABASES[urlName])?.name ?? pulumi.output(RAILS_DATABASES[urlName]);
-      urls[urlName] = pulumi.secret(
+      direct[urlName] = pulumi.secret(
         pulumi
           .all([appUser, appPassword, cluster.privateHost, cluster.port, database])
           .apply(([user, password, host, port, db]) => connectionUrl({ user, password, host, port, database: db })),
       );
     }
-    this.urls = urls;
+    this.migrateUrls = direct;
+    const sizes = this.connectionBudget.pools;
+    if (sizes === undefined) {
+      this.urls = direct;
+    } else {
+      const pools = declarePools(prefix, { clusterId: cluster.id, databases, appUser, sizes, dependsOn: userDependencies }, keep);
+      const pooled = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
+      for (const urlName of DATABASE_URL_NAMES) pooled[urlName] = pooledUrl(pools[urlName], appUser, appPassword);
+      this.urls = pooled;
+    }
 
-    this.registerOutputs({ clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls });
+    this.registerOutputs({ caCertificatePem: this.caCertificatePem, clusterId: this.clusterId, clusterName: this.clusterName, privateHost: this.privateHost, port: this.port, urls: this.urls, migrateUrls: this.migrateUrls });
   }
 }

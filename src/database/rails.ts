@@ -39,20 +39,38 @@ export interface ConnectionParts {
 }
 
 /**
- * A libpq/Rails connection URL. User and password are percent-encoded: DigitalOcean passwords
- * are URL-safe today, but a rotated or restored one need not be. TLS is required (`require`:
- * encrypted; the private network is the trust boundary).
- */
-export function connectionUrl(parts: ConnectionParts): string {
-  if (!/^[a-z0-9][a-z0-9.-]*$/i.test(parts.host)) throw new Error(`not a host name: ${parts.host}`);
-  if (!Number.isInteger(parts.port) || parts.port < 1 || parts.port > 65535) throw new Error(`not a port: ${parts.port}`);
-  const user = encodeURIComponent(parts.user);
-  const password = encodeURIComponent(parts.password);
-  return `postgresql://${user}:${password}@${parts.host}:${parts.port}/${encodeURIComponent(parts.database)}?sslmode=require`;
-}
-
-/**
  * Where the app containers find the managed cluster's CA certificate (public, uploaded like the
  * proxy's certificate), so libpq can verify the server (`sslmode=verify-full&sslrootcert=…`).
  */
 export const DATABASE_CA_PATH = "/etc/docstown/database-ca.crt";
+
+export interface ConnectionUrlOptions {
+  /** The CA file libpq verifies the server against; default DATABASE_CA_PATH (in the containers). */
+  readonly caPath?: string;
+  /**
+   * Settings Rails reads from the URL's query and keeps to itself (it hands libpq only libpq's
+   * own keys), e.g. `prepared_statements=false` behind PgBouncer in transaction mode.
+   */
+  readonly railsParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A libpq/Rails connection URL. User and password are percent-encoded: DigitalOcean passwords
+ * are URL-safe today, but a rotated or restored one need not be.
+ *
+ * TLS is `verify-full` against the cluster's CA: the certificate must chain to that CA and name
+ * the host in the URL. `require` only encrypts, so anything able to answer on the private
+ * address (a compromised neighbour on the VPC, a misrouted DNS name) could pose as the database
+ * and collect the app's password. The CA is public, so it travels as a file, not as a secret.
+ */
+export function connectionUrl(parts: ConnectionParts, options: ConnectionUrlOptions = {}): string {
+  if (!/^[a-z0-9][a-z0-9.-]*$/i.test(parts.host)) throw new Error(`not a host name: ${parts.host}`);
+  if (!Number.isInteger(parts.port) || parts.port < 1 || parts.port > 65535) throw new Error(`not a port: ${parts.port}`);
+  const caPath = options.caPath ?? DATABASE_CA_PATH;
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(caPath)) throw new Error(`not an absolute file path: ${caPath}`);
+  const user = encodeURIComponent(parts.user);
+  const password = encodeURIComponent(parts.password);
+  const query = [`sslmode=verify-full`, `sslrootcert=${caPath}`];
+  for (const [key, value] of Object.entries(options.railsParams ?? {})) query.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+  return `postgresql://${user}:${password}@${parts.host}:${parts.port}/${encodeURIComponent(parts.database)}?${query.join("&")}`;
+}

@@ -1,4 +1,13 @@
-import type { DatabaseSettings } from "../config/schema";
+/**
+ * Plain data in, plain data out: this module imports nothing, so the config schema can use
+ * `suggestedRestoreName` in its messages without a schema <-> restore import cycle.
+ */
+
+/** What this module reads of `docstown:database` (the schema's type fits it). */
+export interface RestoreSettings {
+  readonly clusterName: string;
+  readonly restoreFrom?: { readonly clusterName: string; readonly timestamp?: string | undefined } | undefined;
+}
 
 /** The `backupRestore` block of a cluster created from another cluster's backups. */
 export interface BackupRestore {
@@ -21,7 +30,7 @@ export type ClusterOrigin = { readonly kind: "created" } | { readonly kind: "res
  * gives it a new `database.clusterName` (the schema refuses the source's name), which also gives
  * it new resource names in the program, so the source is never replaced or touched.
  */
-export function clusterOrigin(settings: Pick<DatabaseSettings, "clusterName" | "restoreFrom">): ClusterOrigin {
+export function clusterOrigin(settings: RestoreSettings): ClusterOrigin {
   const from = settings.restoreFrom;
   if (from === undefined) return { kind: "created" };
   if (from.clusterName === settings.clusterName) {

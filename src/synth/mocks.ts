@@ -37,6 +37,9 @@ type Outputs = (name: string, inputs: Record<string, unknown>) => { id: string; 
 const PEM = (label: string, seed: string) =>
   `-----BEGIN ${label}-----\n${Buffer.from(digestOf(seed).repeat(4)).toString("base64").slice(0, 64)}\n-----END ${label}-----\n`;
 
+/** Cluster id → public host, so a connection pool's mock answers on its own cluster's host. */
+const clusterHosts = new Map<string, string>();
+
 const RESOURCE_OUTPUTS: Record<string, Outputs> = {
   "digitalocean:index/droplet:Droplet": (name) => {
     const id = numericId(name);
@@ -66,6 +69,7 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
     const host = `${cluster}-do-user-1234567-0.f.db.ondigitalocean.com`;
     const privateHost = `private-${host}`;
     const password = `AVNS_${digestOf(`${name}-password`).slice(0, 20)}`;
+    clusterHosts.set(uuid(name), host);
     return {
       id: uuid(name),
       state: {
@@ -74,6 +78,11 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
         privateUri: `postgresql://doadmin:${password}@${privateHost}:25060/defaultdb?sslmode=require`,
       },
     };
+  },
+  // A pool answers on its cluster's hosts, on port 25061, as a database named after the pool.
+  "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool": (_name, inputs) => {
+    const host = clusterHosts.get(String(inputs["clusterId"])) ?? "unknown-cluster.db.ondigitalocean.com";
+    return { id: `${String(inputs["clusterId"])}/pool/${String(inputs["name"])}`, state: { host, privateHost: `private-${host}`, port: 25061 } };
   },
   "digitalocean:index/databaseUser:DatabaseUser": (name) => ({ id: `${name}`, state: { password: `AVNS_${digestOf(`${name}-user`).slice(0, 20)}`, role: "normal" } }),
   // The provider's ids: `<cluster uuid>/database/<name>` and `<role>_<database>_<schema>_<object type>`.
@@ -136,6 +145,10 @@ const CALLS: Record<string, (args: Record<string, unknown>) => Record<string, un
     id: `${String(args["clusterId"])}/user/${String(args["name"])}`, clusterId: args["clusterId"], name: args["name"],
     password: `AVNS_${digestOf(`${String(args["clusterId"])}-${String(args["name"])}-user`).slice(0, 20)}`, role: "normal",
     accessCert: "", accessKey: "", mysqlAuthPlugin: "", settings: [],
+  }),
+  // The cluster's CA certificate (a well-formed PEM block, not a real certificate).
+  "digitalocean:index/getDatabaseCa:getDatabaseCa": (args) => ({
+    id: String(args["clusterId"]), clusterId: args["clusterId"], certificate: PEM("CERTIFICATE", `${String(args["clusterId"])}-ca`),
   }),
   "cloudflare:index/getIpRanges:getIpRanges": () => ({
     id: "cloudflare-ip-ranges",

@@ -79,7 +79,11 @@ test("every secret env var of every app container is a Pulumi secret; SOLID_QUEU
       if (/KEY|TOKEN|SECRET|PASSWORD|DSN|DATABASE_URL/.test(name)) assert.ok(secretNames.has(name), `${role} ${name} is secret`);
     }
     assert.equal(env["RAILS_MASTER_KEY"], "placeholder:railsMasterKey");
-    assert.match(env["DATABASE_URL"] ?? "", /^postgresql:\/\/docstown:.+@private-docstown-db-.+:25060\/docstown_production\?sslmode=require$/);
+    // Migrate connects directly; web and worker through the PgBouncer pool (src/database/pools.ts).
+    const expected = role === "migrate"
+      ? /^postgresql:\/\/docstown:.+@private-docstown-db-.+:25060\/docstown_production\?sslmode=verify-full&sslrootcert=\/etc\/docstown\/database-ca\.crt$/
+      : /^postgresql:\/\/docstown:.+@private-docstown-db-.+:25061\/docstown_production-pool\?sslmode=verify-full&sslrootcert=\/etc\/docstown\/database-ca\.crt&prepared_statements=false&advisory_locks=false$/;
+    assert.match(env["DATABASE_URL"] ?? "", expected);
   }
 });
 

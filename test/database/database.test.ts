@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { before, describe, test } from "node:test";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { validateConfig } from "../../src/config/validate";
 import { appGrants, type GrantSpec } from "../../src/database/grants";
-import { APP_USER, DATABASE_NAMES, DATABASE_URL_NAMES, RAILS_DATABASES } from "../../src/database/rails";
+import { caFilePath } from "../../src/database/ca-file";
+import { APP_USER, DATABASE_CA_PATH, DATABASE_NAMES, DATABASE_URL_NAMES, RAILS_DATABASES } from "../../src/database/rails";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
 import { PROJECT_DIR, byType, containerEnv, isSecretPath, one, synthStack } from "../harness";
@@ -24,9 +26,9 @@ const withDatabase = (database: Record<string, unknown>) => ({ "docstown:databas
 const withDatabaseCidrs = (databaseCidrs: string[]) => ({ "docstown:operators": JSON.stringify({ ...committedKey("operators"), databaseCidrs }) });
 
 /** The stack output `database.urls` as Rails would read them. */
-function urlsOf(result: SynthResult): Record<string, URL> {
-  const database = result.outputs["database"] as { urls: Record<string, string> };
-  return Object.fromEntries(Object.entries(database.urls).map(([k, v]) => [k, new URL(v)]));
+function urlsOf(result: SynthResult, which: "urls" | "migrateUrls" = "urls"): Record<string, URL> {
+  const database = result.outputs["database"] as Record<typeof which, Record<string, string>>;
+  return Object.fromEntries(Object.entries(database[which]).map(([k, v]) => [k, new URL(v)]));
 }
 
 /** Every string in the graph a reader of the state or the preview sees in clear, with its place. */
@@ -119,7 +121,12 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     assert.ok(grants.every((g) => g.provider === provider.urn), "every grant goes through the admin provider");
     assert.equal(provider.inputs["host"], "docstown-db-do-user-1234567-0.f.db.ondigitalocean.com", "the public host: pulumi up runs outside the VPC");
     assert.equal(provider.inputs["username"], "doadmin");
-    assert.equal(provider.inputs["sslmode"], "require");
+    // verify-full against the cluster's CA, from the file the program wrote from getDatabaseCa.
+    assert.equal(provider.inputs["sslmode"], "verify-full");
+    const caPath = String(provider.inputs["sslrootcert"]);
+    assert.match(caPath, /^\/tmp\/docstown-database-ca-[0-9a-f]{16}\.crt$/);
+    assert.match(readFileSync(caPath, "utf8"), /^-----BEGIN CERTIFICATE-----\n/);
+    assert.equal(caPath, caFilePath(readFileSync(caPath, "utf8")), "the name follows the content, so it is stable from run to run");
     assert.equal(String(provider.inputs["superuser"]), "false");
     assert.equal(provider.inputs["database"], "defaultdb");
     assert.ok(isSecretPath(provider, "password"), "the admin password stays secret");
@@ -143,8 +150,8 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     }
   });
 
-  test("URLs: the private host, the app user, each database, TLS required", () => {
-    const urls = urlsOf(result);
+  test("direct URLs: the private host, the app user, each database, TLS verified against the cluster's CA", () => {
+    const urls = urlsOf(result, "migrateUrls");
     assert.deepEqual(Object.keys(urls), [...DATABASE_URL_NAMES]);
     const host = (result.outputs["database"] as { host: string }).host;
     for (const name of DATABASE_URL_NAMES) {
@@ -155,18 +162,21 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
       assert.equal(url.username, APP_USER);
       assert.match(decodeURIComponent(url.password), /^AVNS_/, "the app user's password, not the admin's");
       assert.equal(url.pathname, `/${RAILS_DATABASES[name]}`);
-      assert.equal(url.searchParams.get("sslmode"), "require");
+      assert.equal(url.searchParams.get("sslmode"), "verify-full");
+      assert.equal(url.searchParams.get("sslrootcert"), DATABASE_CA_PATH);
     }
   });
 
-  test("web, worker and migrate connect with exactly these URLs, held as secrets", () => {
-    const urls = urlsOf(result);
+  test("web and worker connect with the pooled URLs, migrate with the direct ones, held as secrets", () => {
+    const pooled = urlsOf(result);
+    const direct = urlsOf(result, "migrateUrls");
     const roleOf = (c: RecordedResource) => ((c.inputs["labels"] ?? []) as { label: string; value: string }[]).find((l) => l.label === "docstown.role")?.value;
     const containers = byType(result, "docker:index/container:Container").filter((c) => ["web", "worker", "migrate"].includes(roleOf(c) ?? ""));
     assert.deepEqual(containers.map(roleOf).sort(), ["migrate", "web", "worker"]);
     for (const c of containers) {
       const { env, secretNames } = containerEnv(c);
       for (const name of DATABASE_URL_NAMES) {
+        const urls = roleOf(c) === "migrate" ? direct : pooled;
         assert.equal(env[name], (urls[name] as URL).href, `${c.name} ${name}`);
         assert.ok(secretNames.has(name), `${c.name} holds ${name} as a secret`);
       }

@@ -73,7 +73,11 @@ export class ThrowawayCluster {
     readonly superuser: Login,
   ) {}
 
-  static async start(): Promise<ThrowawayCluster> {
+  /**
+   * Starts a server; with `tls`, it also serves TLS with that certificate and key (PEM), as a
+   * managed cluster does, while still accepting plain connections for the harness's own `sql`.
+   */
+  static async start(options: { tls?: { certificatePem: string; privateKeyPem: string } } = {}): Promise<ThrowawayCluster> {
     const bin = findPgBin();
     if (bin === undefined) throw new Error("no PostgreSQL binaries");
     const dir = mkdtempSync(join(tmpdir(), "docstown-pg-"));
@@ -91,7 +95,17 @@ export class ThrowawayCluster {
         chownSync(join(dir, "pwfile"), owner.uid, owner.gid);
       }
       cluster.run("initdb", ["-D", join(dir, "data"), "-U", superuser.user, `--pwfile=${join(dir, "pwfile")}`, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"]);
-      const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`;
+      let serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`;
+      if (options.tls !== undefined) {
+        // PostgreSQL refuses a key file others can read, and reads both as the server's user.
+        const files = { "server.crt": options.tls.certificatePem, "server.key": options.tls.privateKeyPem };
+        for (const [file, pem] of Object.entries(files)) {
+          writeFileSync(join(dir, file), pem, { mode: 0o600 });
+          const owner = asRoot ? postgresOsUser() : undefined;
+          if (owner !== undefined) chownSync(join(dir, file), owner.uid, owner.gid);
+        }
+        serverOptions += ` -c ssl=on -c ssl_cert_file=${join(dir, "server.crt")} -c ssl_key_file=${join(dir, "server.key")}`;
+      }
       cluster.run("pg_ctl", ["-D", join(dir, "data"), "-l", join(dir, "server.log"), "-w", "-t", "30", "-o", serverOptions, "start"]);
       return cluster;
     } catch (error) {
@@ -113,6 +127,16 @@ export class ThrowawayCluster {
       ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(this.port), "-U", login.user, "-d", database, "-f", "-"],
       { input: script, encoding: "utf8", timeout: 30_000, env: { ...process.env, PGPASSWORD: login.password, PGSSLMODE: "disable", PGCONNECT_TIMEOUT: "10" } },
     );
+    return { ok: result.status === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+  }
+
+  /**
+   * Runs one statement through `psql <url>`: libpq reads every connection setting (TLS mode, CA
+   * file, host) from the URL alone, as it does under Rails. Nothing comes from the environment.
+   */
+  sqlByUrl(url: string, statement: string): SqlResult {
+    const env: NodeJS.ProcessEnv = { PATH: process.env["PATH"], HOME: this.dir, PGCONNECT_TIMEOUT: "10" };
+    const result = spawnSync(join(this.bin, "psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", statement, url], { encoding: "utf8", timeout: 30_000, env });
     return { ok: result.status === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
   }
 

@@ -19,8 +19,17 @@ describe("Rails' databases", () => {
 describe("connectionUrl", () => {
   const parts = { user: "docstown", password: "AVNS_abc", host: "private-db.example.com", port: 25060, database: "docstown_production" };
 
-  test("user, password, private host, port, database, TLS required", () => {
-    assert.equal(connectionUrl(parts), "postgresql://docstown:AVNS_abc@private-db.example.com:25060/docstown_production?sslmode=require");
+  test("user, password, private host, port, database, TLS verified against the CA file in the containers", () => {
+    assert.equal(
+      connectionUrl(parts),
+      "postgresql://docstown:AVNS_abc@private-db.example.com:25060/docstown_production?sslmode=verify-full&sslrootcert=/etc/docstown/database-ca.crt",
+    );
+    assert.equal(
+      connectionUrl(parts, { caPath: "/tmp/ca.crt", railsParams: { prepared_statements: "false" } }),
+      "postgresql://docstown:AVNS_abc@private-db.example.com:25060/docstown_production?sslmode=verify-full&sslrootcert=/tmp/ca.crt&prepared_statements=false",
+    );
+    assert.throws(() => connectionUrl(parts, { caPath: "ca.crt" }), /not an absolute file path/);
+    assert.throws(() => connectionUrl(parts, { caPath: "/x&sslmode=disable" }), /not an absolute file path/);
   });
 
   test("a password with URL metacharacters survives the round trip", () => {
@@ -29,7 +38,7 @@ describe("connectionUrl", () => {
     assert.equal(decodeURIComponent(url.password), password);
     assert.equal(url.hostname, "private-db.example.com");
     assert.equal(url.pathname, "/docstown_production");
-    assert.equal(url.searchParams.get("sslmode"), "require");
+    assert.equal(url.searchParams.get("sslmode"), "verify-full");
   });
 
   test("refuses a host that would change the URL's meaning", () => {
