@@ -214,11 +214,12 @@ test("published ports: only the proxy, 80 and 443 onto Caddy's unprivileged port
   assert.equal(proxy.options.deleteBeforeReplace, true, "a proxy change frees 80/443 before the new one binds them");
 });
 
-test("proxy: the origin certificate and its key are uploaded, the key as a secret readable only by Caddy", async () => {
+test("proxy: the origin certificate, its key and the origin-pull CA are uploaded, the key as a secret readable only by Caddy", async () => {
   const r = await prod();
   const proxy = container(r, "proxy");
   const uploads = proxy.inputs["uploads"] as { file: string; content: string; permissions: string; owner?: string }[];
-  assert.deepEqual(uploads.map((u) => u.file), ["/etc/caddy/Caddyfile", "/etc/caddy/tls/origin.crt", "/etc/caddy/tls/origin.key"]);
+  assert.deepEqual(uploads.map((u) => u.file), ["/etc/caddy/Caddyfile", "/etc/caddy/tls/origin.crt", "/etc/caddy/tls/origin.key", "/etc/caddy/tls/origin-pull-ca.crt"]);
+  assert.ok(!isOwnSecret(proxy, "uploads[3].content"), "the origin-pull CA is public");
   const cert = one(r, "cloudflare:index/originCaCertificate:OriginCaCertificate");
   assert.ok(uploads[1]?.content.includes("BEGIN CERTIFICATE") && cert !== undefined);
   assert.match(uploads[2]?.content ?? "", /BEGIN (EC |RSA )?PRIVATE KEY/);

@@ -108,8 +108,8 @@ describe("edge in the production stack (committed config)", () => {
   });
 
   it("signs the Origin CA certificate from a CSR made with the program's own ECDSA key", () => {
-    const key = one(result, KEY);
-    const csr = one(result, CSR);
+    const key = one(result, KEY, "-origin-key");
+    const csr = one(result, CSR, "-origin-csr");
     const cert = one(result, CERT);
     assert.deepEqual({ algorithm: key.inputs["algorithm"], curve: key.inputs["ecdsaCurve"] }, { algorithm: "ECDSA", curve: "P256" });
     assert.deepEqual(csr.propertyDependencies["privateKeyPem"], [key.urn]);
