@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sshPublicKeyProblem } from "./ssh-public-key";
 
 /** DigitalOcean region slugs that offer droplets, volumes and managed databases. */
 export const DO_REGIONS = [
@@ -47,9 +48,11 @@ export const cidr = z.string().refine(isCidr, "must be an IPv4 or IPv6 network i
 export const restrictedCidr = cidr.refine((v) => !isWorldCidr(v), "must not open access to the whole internet (0.0.0.0/0 or ::/0)");
 export const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an email address");
 export const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, "must be an absolute path such as /data/repos");
-export const sshPublicKey = z
-  .string()
-  .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
+/** An OpenSSH public key line whose key data decodes to a key DigitalOcean takes (./ssh-public-key.ts). */
+export const sshPublicKey = z.string().superRefine((line, ctx) => {
+  const problem = sshPublicKeyProblem(line);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
 /** A Docker image repository without tag or digest, e.g. ghcr.io/docstown/docstown. */
 export const imageRepository = z
   .string()
