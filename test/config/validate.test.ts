@@ -42,7 +42,7 @@ describe("one bad value, one line naming its key", () => {
     ["unknown region slug", withKey("region", "mars1"), "docstown:region: must be one of nyc1, nyc3, sfo2, sfo3, ams3, sgp1, lon1, fra1, tor1, blr1, syd1, atl1"],
     ["volume under 10 GB", withKey("volume", { ...objectKey(production, "volume"), sizeGb: 5 }), "docstown:volume.sizeGb: must be at least 10"],
     ["malformed domain", withKey("domain", "docstown"), "docstown:domain: must be a domain name such as docstown.org"],
-    ["invalid CIDR", withKey("operators", { ...objectKey(production, "operators"), sshCidrs: ["10.0.0.0/33"] }), "docstown:operators.sshCidrs[0]: must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.7/32"],
+    ["invalid CIDR", withKey("operators", { ...objectKey(production, "operators"), sshCidrs: ["10.0.0.0/33"] }), "docstown:operators.sshCidrs[0]: must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.7/32 (the prefix length 33 is longer than 32 bits)"],
     ["world-open SSH", withKey("operators", { ...objectKey(production, "operators"), sshCidrs: ["0.0.0.0/0"] }), "docstown:operators.sshCidrs[0]: must not open access to the whole internet (0.0.0.0/0 or ::/0)"],
     ["world-open database (IPv6)", withKey("operators", { ...objectKey(production, "operators"), databaseCidrs: ["::/0"] }), "docstown:operators.databaseCidrs[0]: must not open access to the whole internet (0.0.0.0/0 or ::/0)"],
     ["unknown email provider", withKey("email", { ...objectKey(production, "email"), provider: "mailgun" }), "docstown:email.provider: must be one of postmark, ses, sendgrid"],
