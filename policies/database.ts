@@ -3,7 +3,6 @@ import {
   TYPES,
   UNKNOWN,
   isUnknownValue,
-  isWholeInternet,
   quote,
   readArray,
   readString,
@@ -11,6 +10,9 @@ import {
   resourcesOfType,
   validateResourceOfType,
 } from "./values";
+import { parseSource } from "./cidr";
+import { databaseSourceConfigSchema, readSourceLimits, tooWide, union } from "./source-policy";
+import { narrowSourceFindings } from "./sources";
 
 /** Managed PostgreSQL: never deleted by accident, reachable only inside the VPC from the app droplet. */
 
@@ -42,13 +44,18 @@ const TRUSTED_SOURCE_TYPES = new Set(["droplet", "tag"]);
 
 export const databaseFirewallRestricted: ResourceValidationPolicy = {
   name: "database-firewall-restricted",
-  description: "Database trusted sources never include the whole internet and name the app droplet (droplet or tag rule).",
+  description:
+    "Database trusted sources name the app droplet (droplet or tag rule) and never the whole internet; ip_addr " +
+    "rules are no wider than the configured prefix, each and all together.",
   enforcementLevel: "mandatory",
+  configSchema: databaseSourceConfigSchema,
   validateResource: validateResourceOfType(TYPES.databaseFirewall, (props, args, report) => {
+    const limits = readSourceLimits(args.getConfig<object>(), "database-firewall-restricted");
     const rules = readArray(props, "rules");
     if (rules === UNKNOWN) return;
     let trusted = false;
     let unknownType = false;
+    const addresses: string[] = [];
     for (const rule of rules ?? []) {
       const type = readString(rule, "type");
       const value = readString(rule, "value");
@@ -57,12 +64,17 @@ export const databaseFirewallRestricted: ResourceValidationPolicy = {
         continue;
       }
       if (type !== undefined && TRUSTED_SOURCE_TYPES.has(type)) trusted = true;
-      if (type === "ip_addr" && typeof value === "string" && isWholeInternet(value)) {
-        report(`database firewall ${quote(args.name)} has rule ip_addr ${value}, which opens the database to the whole internet`);
-      }
+      if (type === "ip_addr" && typeof value === "string") addresses.push(value);
+    }
+    const at = `database firewall ${quote(args.name)}`;
+    for (const f of narrowSourceFindings(addresses, limits, parseSource)) {
+      if (f.kind === "world") report(`${at} has rule ip_addr ${f.value}, which opens the database to the whole internet`);
+      if (f.kind === "too-wide") report(`${at} has rule ip_addr ${tooWide(f)}`);
+      if (f.kind === "unreadable") report(`${at} has rule ip_addr ${f.value}, which the pack cannot read (${f.problem}); it may admit anything`);
+      if (f.kind === "union") report(`${at} ip_addr rules ${union(f)}`);
     }
     if (trusted || unknownType) return;
-    report(`database firewall ${quote(args.name)} has no droplet or tag rule; the app droplet must be a trusted source`);
+    report(`${at} has no droplet or tag rule; the app droplet must be a trusted source`);
   }),
 };
 

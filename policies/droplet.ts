@@ -4,7 +4,6 @@ import {
   UNKNOWN,
   type Unknown,
   isUnknownValue,
-  isWholeInternet,
   plainProps,
   quote,
   readArray,
@@ -15,6 +14,8 @@ import {
   resourcesOfType,
   validateResourceOfType,
 } from "./values";
+import { parseSource } from "./cidr";
+import { edgeMessages, firewallSourceConfigSchema, readSourceLimits, sshFindings, tooWide, union, unreadable } from "./source-policy";
 
 /** The droplet and its cloud firewall (Checkov CKV_DIO_2/4, Trivy DIG-0001/0004). */
 
@@ -69,33 +70,72 @@ function opensOtherPorts(range: [number, number]): boolean {
   return range[1] - range[0] + 1 > allowedInside;
 }
 
+const WEB_PORTS: readonly number[] = [80, 443];
+
+interface InboundRule {
+  label: string;
+  range: [number, number];
+  protocol: string;
+  /** Known sources; undefined when unset or unknown (preview). */
+  sources: string[] | undefined;
+}
+
+function readInboundRules(rules: readonly unknown[]): InboundRule[] {
+  const read: InboundRule[] = [];
+  for (const rule of rules) {
+    const protocol = readString(rule, "protocol");
+    if (isUnknownValue(rule) || protocol === UNKNOWN || protocol === undefined || protocol.toLowerCase() === "icmp") continue;
+    const portRange = readString(rule, "portRange");
+    if (portRange === UNKNOWN) continue;
+    const sources = readStrings(rule, "sourceAddresses");
+    read.push({
+      label: `${protocol} ${portRange ?? "all"}`,
+      range: parsePortRange(portRange),
+      protocol: protocol.toLowerCase(),
+      sources: sources === UNKNOWN ? undefined : sources,
+    });
+  }
+  return read;
+}
+
+const coversSsh = (r: InboundRule) => r.protocol === "tcp" && covers(r.range, SSH_PORT);
+
 export const firewallInboundRestricted: ResourceValidationPolicy = {
   name: "firewall-inbound-restricted",
   description:
-    "Cloud firewalls open inbound only 80/443 and SSH (22), never SSH from the whole internet, " +
+    "Cloud firewalls open inbound only 80/443 (from Cloudflare's published ranges) and SSH (22), never SSH " +
+    "from the whole internet or from wider networks than the configured prefix (each, and all together), " +
     "and never PostgreSQL (5432) or the Docker API (2375/2376), including through port ranges.",
   enforcementLevel: "mandatory",
+  configSchema: firewallSourceConfigSchema,
   validateResource: validateResourceOfType(TYPES.firewall, (props, args, report) => {
-    const rules = readArray(props, "inboundRules");
-    if (rules === UNKNOWN || rules === undefined) return;
+    const limits = readSourceLimits(args.getConfig<object>(), "firewall-inbound-restricted");
+    const list = readArray(props, "inboundRules");
+    if (list === UNKNOWN || list === undefined) return;
+    const rules = readInboundRules(list);
+    const sshRules = rules.filter(coversSsh);
+    const ssh = sshFindings(sshRules.map((r) => ({ sources: r.sources ?? [] })), limits);
     for (const rule of rules) {
-      const protocol = readString(rule, "protocol");
-      if (isUnknownValue(rule) || protocol === UNKNOWN || protocol === undefined || protocol.toLowerCase() === "icmp") continue;
-      const portRange = readString(rule, "portRange");
-      if (portRange === UNKNOWN) continue;
-      const range = parsePortRange(portRange);
-      const label = `${protocol} ${portRange ?? "all"}`;
-      if (opensOtherPorts(range)) {
-        const forbidden = FORBIDDEN_PORTS.filter((f) => covers(range, f.port)).map((f) => `${f.port} ${f.service}`);
+      const at = `firewall ${quote(args.name)} inbound rule ${rule.label}`;
+      if (opensOtherPorts(rule.range)) {
+        const forbidden = FORBIDDEN_PORTS.filter((f) => covers(rule.range, f.port)).map((f) => `${f.port} ${f.service}`);
         const including = forbidden.length > 0 ? ` (including ${forbidden.join(", ")})` : "";
-        report(`firewall ${quote(args.name)} inbound rule ${label} opens ports other than 22, 80 and 443${including}`);
+        report(`${at} opens ports other than 22, 80 and 443${including}`);
       }
-      if (protocol.toLowerCase() !== "tcp" || !covers(range, SSH_PORT)) continue;
-      const sources = readStrings(rule, "sourceAddresses");
-      if (sources === UNKNOWN || sources === undefined) continue;
-      const open = sources.filter(isWholeInternet);
-      if (open.length === 0) continue;
-      report(`firewall ${quote(args.name)} inbound rule ${label} allows SSH from ${open.join(", ")}; restrict it to operator addresses`);
+      const findings = coversSsh(rule) ? (ssh.perRule[sshRules.indexOf(rule)] ?? []) : [];
+      const open = findings.filter((f) => f.kind === "world").map((f) => f.value);
+      if (open.length > 0) report(`${at} allows SSH from ${open.join(", ")}; restrict it to operator addresses`);
+      for (const f of findings) {
+        if (f.kind === "too-wide") report(`${at} allows SSH from ${tooWide(f)}`);
+        if (f.kind === "unreadable") report(`${at} has source ${unreadable(f)}`);
+      }
+      if (rule.sources === undefined || !WEB_PORTS.some((p) => covers(rule.range, p))) continue;
+      // Sources the SSH check already called unreadable are not reported twice.
+      const sources = findings.some((f) => f.kind === "unreadable") ? rule.sources.filter((v) => parseSource(v).ok) : rule.sources;
+      for (const message of edgeMessages(sources, limits.cloudflareRanges)) report(`${at} ${message}`);
+    }
+    for (const f of ssh.union) {
+      if (f.kind === "union") report(`firewall ${quote(args.name)} inbound rules covering SSH (tcp 22) ${union(f)}`);
     }
   }),
 };

@@ -165,12 +165,6 @@ export function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-/** A CIDR that matches every address (`0.0.0.0/0`, `::/0`, any `/0`). */
-export function isWholeInternet(cidr: string): boolean {
-  const value = cidr.trim();
-  return value.endsWith("/0") || value === "0.0.0.0" || value === "::";
-}
-
 /** Normalises a path for comparison: no trailing slash except for "/". */
 export function normalizePath(path: string): string {
   const trimmed = path.trim().replace(/\/+$/, "");

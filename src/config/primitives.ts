@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { isWholeSpace, parseCidr, parseSource } from "../../policies/cidr";
+import { CLOUDFLARE_RANGES, CLOUDFLARE_RANGES_CHECKED_ON } from "../../policies/cloudflare-ranges";
+import { edgeSourceFindings } from "../../policies/sources";
+import { sshPublicKeyProblem } from "./ssh-public-key";
 
 /** DigitalOcean region slugs that offer droplets, volumes and managed databases. */
 export const DO_REGIONS = [
@@ -15,41 +19,53 @@ export function isDomainName(value: string): boolean {
   return labels.every((l) => HOSTNAME_LABEL.test(l)) && /[a-z]/.test(tld);
 }
 
-function isIpv4(value: string): boolean {
-  const parts = value.split(".");
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-function isIpv6(value: string): boolean {
-  if (!/^[0-9a-f:]+$/i.test(value) || value.split("::").length > 2) return false;
-  const groups = value.split(":").filter((g) => g !== "");
-  return groups.every((g) => g.length <= 4) && (value.includes("::") ? groups.length < 8 : groups.length === 8);
-}
-
-/** True for an IPv4 or IPv6 network in CIDR notation (`203.0.113.0/24`, `2001:db8::/32`). */
+/** True for an IPv4 or IPv6 network in CIDR notation (`203.0.113.0/24`, `2001:db8::/32`), host bits clear. */
 export function isCidr(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  if (rest.length > 0 || address === undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
-  const bits = Number(prefix);
-  if (isIpv4(address)) return bits <= 32;
-  if (isIpv6(address)) return bits <= 128;
-  return false;
+  return parseCidr(value).ok;
 }
 
-/** A CIDR that admits the whole internet: any network with a /0 prefix, whatever its address. */
+/**
+ * A CIDR that admits the whole internet: any network with a /0 prefix, whatever its address or
+ * spelling (`0.0.0.0/00` included, although the parser refuses that spelling).
+ */
 export function isWorldCidr(value: string): boolean {
-  return /\/0+$/.test(value.trim());
+  const parsed = parseSource(value);
+  return parsed.ok ? isWholeSpace(parsed.network) : /\/0+$/.test(value.trim());
 }
+
+export const CIDR_SHAPE = "must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.7/32";
+const WORLD = "must not open access to the whole internet (0.0.0.0/0 or ::/0)";
 
 export const domainName = z.string().refine(isDomainName, "must be a domain name such as docstown.org");
-export const cidr = z.string().refine(isCidr, "must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.7/32");
+/**
+ * A network in CIDR notation, read by the project's one parser (policies/cidr.ts, shared with the
+ * policy pack) and handed on in canonical form, so a spelling never becomes a firewall diff.
+ */
+export const cidr = z.string().transform((value, ctx) => {
+  const parsed = parseCidr(value);
+  if (parsed.ok) return parsed.text;
+  // Any /0 is the world, whatever its address: say that rather than "host bits set".
+  const message = parsed.hostBits ? (isWorldCidr(value) ? WORLD : parsed.problem) : `${CIDR_SHAPE} (${parsed.problem})`;
+  ctx.addIssue({ code: "custom", message });
+  return z.NEVER;
+});
 /** A CIDR that may be trusted: world-open networks are refused. */
-export const restrictedCidr = cidr.refine((v) => !isWorldCidr(v), "must not open access to the whole internet (0.0.0.0/0 or ::/0)");
+export const restrictedCidr = cidr.refine((v) => !isWorldCidr(v), WORLD);
+/** A source allowed on 80/443: inside Cloudflare's published ranges (the pack holds the copy). */
+export const cloudflareOriginCidr = restrictedCidr.superRefine((v, ctx) => {
+  if (isWorldCidr(v) || edgeSourceFindings([v], CLOUDFLARE_RANGES).length === 0) return;
+  ctx.addIssue({
+    code: "custom",
+    message: `${v} is not inside Cloudflare's published ranges (policies/cloudflare-ranges.ts, checked ${CLOUDFLARE_RANGES_CHECKED_ON}); only Cloudflare's edge may reach 80/443`,
+  });
+});
 export const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an email address");
 export const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, "must be an absolute path such as /data/repos");
-export const sshPublicKey = z
-  .string()
-  .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
+/** An OpenSSH public key line whose key data decodes to a key DigitalOcean takes (./ssh-public-key.ts). */
+export const sshPublicKey = z.string().superRefine((line, ctx) => {
+  const problem = sshPublicKeyProblem(line);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
 /** A Docker image repository without tag or digest, e.g. ghcr.io/docstown/docstown. */
 export const imageRepository = z
   .string()

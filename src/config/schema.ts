@@ -2,9 +2,10 @@ import { z } from "zod";
 import { suggestedRestoreName } from "../database/restore";
 import { emailSchema } from "../email/schema";
 import {
-  DO_REGIONS, absolutePath, domainName, email, imageDigest, imageReference, imageRepository, imageTag,
+  DO_REGIONS, absolutePath, cloudflareOriginCidr, domainName, email, imageDigest, imageReference, imageRepository, imageTag,
   isCidr, isWorldCidr, restrictedCidr, sshPublicKey,
 } from "./primitives";
+import { sourceBreadthIssues } from "./sources";
 
 /**
  * The plain (non-secret) part of the stack configuration, one key of `docstown:` per top-level
@@ -72,18 +73,37 @@ const databaseCidr = restrictedCidr.superRefine((v, ctx) => {
   else if (v.includes(":")) ctx.addIssue({ code: "custom", message: "must be an IPv4 network: DigitalOcean database trusted sources do not accept IPv6" });
 });
 
-const operatorsSchema = z.strictObject({
-  /** Public keys allowed to SSH as `deploy` (and used for the droplet's root key, which is then disabled). */
-  sshPublicKeys: z.array(sshPublicKey).min(1, "needs at least one key"),
-  /** Networks allowed to reach port 22. */
-  sshCidrs: z.array(restrictedCidr).min(1, "needs at least one network; SSH is never open to the world"),
-  /**
-   * Networks allowed to reach PostgreSQL (the machine that runs `pulumi up`, for the postgresql
-   * provider, which connects when grants change: the first deploy and a restore). IPv4 only:
-   * DigitalOcean's database trusted sources take no IPv6 rules.
-   */
-  databaseCidrs: z.array(databaseCidr).default([]),
+/** The widest networks (and, summed over a list, the most addresses) SSH and database sources may admit. */
+const broadestPrefixSchema = z.strictObject({
+  ipv4: z.number().int().min(8, "must be at least 8").max(32, "must be at most 32").default(16),
+  ipv6: z.number().int().min(16, "must be at least 16").max(128, "must be at most 128").default(48),
 });
+
+const operatorsSchema = z
+  .strictObject({
+    /** Public keys allowed to SSH as `deploy` (and used for the droplet's root key, which is then disabled). */
+    sshPublicKeys: z.array(sshPublicKey).min(1, "needs at least one key"),
+    /** Networks allowed to reach port 22. */
+    sshCidrs: z.array(restrictedCidr).min(1, "needs at least one network; SSH is never open to the world"),
+    /**
+     * Networks allowed to reach PostgreSQL (the machine that runs `pulumi up`, for the postgresql
+     * provider, which connects when grants change: the first deploy and a restore). IPv4 only:
+     * DigitalOcean's database trusted sources take no IPv6 rules.
+     */
+    databaseCidrs: z.array(databaseCidr).default([]),
+    /**
+     * No network in sshCidrs or databaseCidrs may be wider than this prefix, and each list
+     * together may not admit more addresses than one network of it (policies/sources.ts).
+     */
+    broadestPrefix: broadestPrefixSchema.default(broadestPrefixSchema.parse({})),
+  })
+  .superRefine((operators, ctx) => {
+    for (const key of ["sshCidrs", "databaseCidrs"] as const) {
+      for (const issue of sourceBreadthIssues(operators[key], operators.broadestPrefix)) {
+        ctx.addIssue({ code: "custom", path: [key, ...issue.path], message: issue.message });
+      }
+    }
+  });
 
 const dropletSchema = z.strictObject({
   size: z.string().regex(/^[a-z0-9-]+$/, "must be a droplet size slug such as s-2vcpu-4gb").default("s-2vcpu-4gb"),
@@ -165,7 +185,7 @@ const cloudflareSchema = z.strictObject({
   /** Zone id; when absent the zone is looked up by the domain name. */
   zoneId: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character hex zone id").optional(),
   /** Origin ranges allowed on 80/443; default: Cloudflare's published ranges, read at deploy time. */
-  originCidrs: z.array(restrictedCidr).min(1).optional(),
+  originCidrs: z.array(cloudflareOriginCidr).min(1).optional(),
   /** Certificate authorities allowed by the CAA record (Cloudflare's edge certificates). */
   caaIssuers: z.array(domainName).min(1).default(["letsencrypt.org", "pki.goog", "ssl.com"]),
   sslStrict: z.boolean().default(true),

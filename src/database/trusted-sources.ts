@@ -19,8 +19,8 @@ export function trustedSources<T>(dropletIds: readonly T[], operatorCidrs: reado
   if (dropletIds.length === 0) throw new Error("the database must trust at least one droplet: the app cannot reach it otherwise");
   const seen = new Set<string>();
   const networks = operatorCidrs.map((cidr) => {
+    if (isWorldCidr(cidr)) throw new Error(`refusing to open the database to the whole internet (${cidr})`);
     if (!isCidr(cidr)) throw new Error(`not a network in CIDR notation: ${cidr}`);
-    if (isWorldCidr(cidr) || cidr.endsWith("/0")) throw new Error(`refusing to open the database to the whole internet (${cidr})`);
     if (cidr.includes(":")) throw new Error(`DigitalOcean database firewalls accept IPv4 networks only, got ${cidr}`);
     if (seen.has(cidr)) throw new Error(`operator network listed twice: ${cidr}`);
     seen.add(cidr);

@@ -6,10 +6,26 @@ import { normalizeDomain } from "./records";
 /** The longest validity Cloudflare's Origin CA offers (15 years): no renewal to forget. */
 export const ORIGIN_CERT_VALIDITY_DAYS = 5475;
 
-/** The apex and one level of subdomains (www and any later host), which the proxy serves. */
+/**
+ * The apex and one level of subdomains (www and any later host), which the proxy serves, in the
+ * order Cloudflare's API returns them: sorted, so the wildcard comes first ("*" sorts before every
+ * character a host name may hold). The provider stores the API's list on create and on refresh,
+ * and `hostnames` forces replacement, so any other order would issue a new certificate (and
+ * replace the proxy) at the next `up` (terraform-provider-cloudflare #5392, #6239).
+ */
 export function originHostnames(domain: string): string[] {
   const apex = normalizeDomain(domain);
-  return [apex, `*.${apex}`];
+  return [`*.${apex}`, apex];
+}
+
+/**
+ * The names the CSR asks for: the apex as common name, then the wildcard. Kept apart from
+ * `originHostnames` on purpose: the CSR's PEM is an input of the certificate too, so reordering
+ * these names would also replace it. Cloudflare signs the hostnames of the request, not these.
+ */
+function csrNames(domain: string): { commonName: string; dnsNames: string[] } {
+  const apex = normalizeDomain(domain);
+  return { commonName: apex, dnsNames: [apex, `*.${apex}`] };
 }
 
 export interface OriginCertificateArgs {
@@ -36,14 +52,15 @@ export class OriginCertificate extends pulumi.ComponentResource {
   constructor(name: string, args: OriginCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("docstown:edge:OriginCertificate", name, {}, opts);
     const hostnames = originHostnames(args.domain);
+    const names = csrNames(args.domain);
 
     const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
     const csr = new tls.CertRequest(
       `${name}-csr`,
       {
         privateKeyPem: key.privateKeyPem,
-        subject: { commonName: hostnames[0], organization: "DocsTown" },
-        dnsNames: hostnames,
+        subject: { commonName: names.commonName, organization: "DocsTown" },
+        dnsNames: names.dnsNames,
       },
       { parent: this },
     );

@@ -2,11 +2,18 @@ import { runPolicies, type PolicyViolation } from "../../policies/run";
 import type { DocsTownConfig } from "../config/load";
 import type { SynthResult } from "./recorder";
 
-/** Where the repos live in this stack, so the pack checks the configured path, not its default. */
+/**
+ * What the pack must know of this stack's config, so it checks the configured values, not its
+ * defaults: where the repos live, and the broadest prefixes operators.broadestPrefix allows.
+ */
 export function policyConfigFor(config: DocsTownConfig): Record<string, unknown> {
-  return config.target === "digitalocean"
-    ? { "persistent-volume-presence": { mountPath: config.volume.mountPath } }
-    : {};
+  if (config.target !== "digitalocean") return {};
+  const { ipv4, ipv6 } = config.operators.broadestPrefix;
+  return {
+    "persistent-volume-presence": { mountPath: config.volume.mountPath },
+    "firewall-inbound-restricted": { broadestIpv4Prefix: ipv4, broadestIpv6Prefix: ipv6 },
+    "database-firewall-restricted": { broadestIpv4Prefix: ipv4 },
+  };
 }
 
 /**

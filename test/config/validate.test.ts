@@ -5,6 +5,7 @@ import { SECRET_KEYS } from "../../src/config/secrets";
 import { validateConfig } from "../../src/config/validate";
 import { readStackFile } from "../../src/synth/stack-file";
 import { PROJECT_DIR } from "../harness";
+import { KEYS, TRUNCATED_EXAMPLE, body, keyData } from "./ssh-keys";
 
 const production = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true).config;
 const local = readStackFile(resolve(PROJECT_DIR, "Pulumi.local.yaml"), true).config;
@@ -17,6 +18,11 @@ function objectKey(base: Record<string, string>, key: string): Record<string, un
 /** The committed production config with one top-level key replaced. */
 function withKey(key: string, value: unknown, base = production): Record<string, string> {
   return { ...base, [`docstown:${key}`]: typeof value === "string" ? value : JSON.stringify(value) };
+}
+
+/** The committed production config with other operator keys. */
+function withKeys(sshPublicKeys: string[]): Record<string, string> {
+  return withKey("operators", { ...objectKey(production, "operators"), sshPublicKeys });
 }
 
 function errorsOf(raw: Record<string, string>, secrets: ReadonlySet<string> = ALL_SECRETS): string[] {
@@ -36,7 +42,7 @@ describe("one bad value, one line naming its key", () => {
     ["unknown region slug", withKey("region", "mars1"), "docstown:region: must be one of nyc1, nyc3, sfo2, sfo3, ams3, sgp1, lon1, fra1, tor1, blr1, syd1, atl1"],
     ["volume under 10 GB", withKey("volume", { ...objectKey(production, "volume"), sizeGb: 5 }), "docstown:volume.sizeGb: must be at least 10"],
     ["malformed domain", withKey("domain", "docstown"), "docstown:domain: must be a domain name such as docstown.org"],
-    ["invalid CIDR", withKey("operators", { ...objectKey(production, "operators"), sshCidrs: ["10.0.0.0/33"] }), "docstown:operators.sshCidrs[0]: must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.7/32"],
+    ["invalid CIDR", withKey("operators", { ...objectKey(production, "operators"), sshCidrs: ["10.0.0.0/33"] }), "docstown:operators.sshCidrs[0]: must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.7/32 (the prefix length 33 is longer than 32 bits)"],
     ["world-open SSH", withKey("operators", { ...objectKey(production, "operators"), sshCidrs: ["0.0.0.0/0"] }), "docstown:operators.sshCidrs[0]: must not open access to the whole internet (0.0.0.0/0 or ::/0)"],
     ["world-open database (IPv6)", withKey("operators", { ...objectKey(production, "operators"), databaseCidrs: ["::/0"] }), "docstown:operators.databaseCidrs[0]: must not open access to the whole internet (0.0.0.0/0 or ::/0)"],
     ["unknown email provider", withKey("email", { ...objectKey(production, "email"), provider: "mailgun" }), "docstown:email.provider: must be one of postmark, ses, sendgrid"],
@@ -46,6 +52,15 @@ describe("one bad value, one line naming its key", () => {
     ["relative mount path", withKey("volume", { ...objectKey(production, "volume"), mountPath: "data/repos" }), "docstown:volume.mountPath: must be an absolute path such as /data/repos"],
     ["no operator key", withKey("operators", { ...objectKey(production, "operators"), sshPublicKeys: [] }), "docstown:operators.sshPublicKeys: needs at least one key"],
     ["malformed public key", withKey("operators", { ...objectKey(production, "operators"), sshPublicKeys: ["AAAA not a key"] }), "docstown:operators.sshPublicKeys[0]: must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)"],
+    ["the old committed example key", withKeys([TRUNCATED_EXAMPLE]), "docstown:operators.sshPublicKeys[0]: the key data is not valid base64: 62 characters, not a multiple of 4 (copied only in part?)"],
+    ["truncated key data", withKeys([`ssh-ed25519 ${keyData("ssh-ed25519").concat("AAAAIA==")}`]), "docstown:operators.sshPublicKeys[0]: the key data is truncated: a ssh-ed25519 key holds its type and a 32-byte key"],
+    ["key data of another type than the line says", withKeys([KEYS.ed25519, `ssh-rsa ${body(KEYS.ed25519)} x`]), "docstown:operators.sshPublicKeys[1]: the key data is a ssh-ed25519 key, but the line says ssh-rsa"],
+    ["ed25519 key of 31 bytes", withKeys([`ssh-ed25519 ${keyData("ssh-ed25519", Buffer.alloc(31, 7))}`]), "docstown:operators.sshPublicKeys[0]: a ssh-ed25519 key is 32 bytes, this one 31"],
+    ["RSA key under 2048 bits", withKeys([KEYS.rsa1024]), "docstown:operators.sshPublicKeys[0]: a ssh-rsa key needs a modulus of at least 2048 bits, this one has 1024"],
+    ["key data that is not base64", withKeys(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI*** x"]), "docstown:operators.sshPublicKeys[0]: must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)"],
+    ["badly padded base64", withKeys(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB== x"]), "docstown:operators.sshPublicKeys[0]: the key data is not valid base64"],
+    ["ECDSA key naming another curve", withKeys([`ecdsa-sha2-nistp256 ${keyData("ecdsa-sha2-nistp256", "nistp384", Buffer.alloc(65, 4))}`]), "docstown:operators.sshPublicKeys[0]: the key data names curve nistp384, but a ecdsa-sha2-nistp256 key is on nistp256"],
+    ["security-key type", withKeys([`sk-ssh-ed25519@openssh.com ${keyData("sk-ssh-ed25519@openssh.com", Buffer.alloc(32, 9), "ssh:")}`]), "docstown:operators.sshPublicKeys[0]: sk-ssh-ed25519@openssh.com keys are not accepted: DigitalOcean's SSH key API takes ssh-ed25519, ecdsa-sha2-nistp256/384/521 and ssh-rsa"],
     ["image with a tag in the repository", withKey("app", { ...objectKey(production, "app"), image: "ghcr.io/docstown/docstown:latest" }), "docstown:app.image: must be an image repository without tag or digest, e.g. ghcr.io/docstown/docstown"],
     ["short digest", withKey("app", { ...objectKey(production, "app"), digest: "sha256:abc" }), "docstown:app.digest: must be sha256: followed by 64 hex digits"],
     ["unknown target", withKey("target", "aws"), "docstown:target: must be digitalocean or local"],

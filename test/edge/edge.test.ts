@@ -116,7 +116,7 @@ describe("edge in the production stack (committed config)", () => {
     assert.ok(isSecretPath(csr, "privateKeyPem"), "the key reaches the CSR as a secret");
     assert.deepEqual(cert.propertyDependencies["csr"], [csr.urn]);
     assert.match(String(cert.inputs["csr"]), /BEGIN CERTIFICATE REQUEST/);
-    assert.deepEqual(cert.inputs["hostnames"], ["docstown.org", "*.docstown.org"]);
+    assert.deepEqual(cert.inputs["hostnames"], ["*.docstown.org", "docstown.org"]);
     assert.equal(cert.inputs["requestType"], "origin-ecc");
     assert.equal(cert.inputs["requestedValidity"], 5475);
   });

@@ -112,7 +112,7 @@ describe("zoneSettings", () => {
 
 describe("origin certificate and OAuth callback", () => {
   it("covers the apex and its subdomains for 15 years", () => {
-    assert.deepEqual(originHostnames("DocsTown.org"), ["docstown.org", "*.docstown.org"]);
+    assert.deepEqual(originHostnames("DocsTown.org"), ["*.docstown.org", "docstown.org"]);
     assert.equal(ORIGIN_CERT_VALIDITY_DAYS, 5475);
   });
 

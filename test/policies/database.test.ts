@@ -76,6 +76,32 @@ describe("database-firewall-restricted", () => {
     ]);
   });
 
+  test("the issue's bypasses: 0.0.0.0/1 + 128.0.0.0/1, and 0.0.0.0/00", async () => {
+    const graph = setProps(productionGraph(), FIREWALL, {
+      rules: [
+        { type: "droplet", value: "412345678" },
+        { type: "ip_addr", value: "0.0.0.0/1" },
+        { type: "ip_addr", value: "128.0.0.0/1" },
+        { type: "ip_addr", value: "0.0.0.0/00" },
+      ],
+    });
+    assert.deepEqual(await messages(databaseFirewallRestricted, graph), [
+      'database firewall "docstown-db-firewall" has rule ip_addr 0.0.0.0/1, wider than /16, the broadest IPv4 prefix allowed (policy config broadestIpv4Prefix)',
+      'database firewall "docstown-db-firewall" has rule ip_addr 128.0.0.0/1, wider than /16, the broadest IPv4 prefix allowed (policy config broadestIpv4Prefix)',
+      'database firewall "docstown-db-firewall" has rule ip_addr 0.0.0.0/00, which the pack cannot read (the prefix length 00 has a leading zero); it may admit anything',
+    ]);
+  });
+
+  test("ip_addr rules are judged together, up to the configured prefix", async () => {
+    const graph = setProps(productionGraph(), FIREWALL, {
+      rules: [{ type: "droplet", value: "412345678" }, { type: "ip_addr", value: "10.0.0.0/16" }, { type: "ip_addr", value: "10.1.0.0/16" }],
+    });
+    assert.deepEqual(await messages(databaseFirewallRestricted, graph), [
+      'database firewall "docstown-db-firewall" ip_addr rules together admit 131072 IPv4 addresses, more than one /16 (65536) (policy config broadestIpv4Prefix)',
+    ]);
+    assert.deepEqual(await messages(databaseFirewallRestricted, graph, { "database-firewall-restricted": { broadestIpv4Prefix: 15 } }), []);
+  });
+
   test("only operator addresses, no droplet or tag rule", async () => {
     const graph = setProps(productionGraph(), FIREWALL, { rules: [{ type: "ip_addr", value: "198.51.100.7/32" }] });
     assert.deepEqual(await messages(databaseFirewallRestricted, graph), [

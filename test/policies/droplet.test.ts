@@ -96,19 +96,65 @@ describe("firewall-inbound-restricted", () => {
     assert.deepEqual(await messages(firewallInboundRestricted, graph), [
       'firewall "docstown-firewall" inbound rule tcp 1-65535 opens ports other than 22, 80 and 443 (including 2375 Docker API, 2376 Docker API over TLS, 5432 PostgreSQL)',
       'firewall "docstown-firewall" inbound rule tcp 1-65535 allows SSH from 0.0.0.0/0; restrict it to operator addresses',
+      `firewall "docstown-firewall" inbound rule tcp 1-65535 admits 0.0.0.0/0, which is not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
       'firewall "docstown-firewall" inbound rule udp all opens ports other than 22, 80 and 443 (including 2375 Docker API, 2376 Docker API over TLS, 5432 PostgreSQL)',
+      `firewall "docstown-firewall" inbound rule udp all admits 198.51.100.7/32, which is not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
       'firewall "docstown-firewall" inbound rule tcp 80-443 opens ports other than 22, 80 and 443',
+      `firewall "docstown-firewall" inbound rule tcp 80-443 admits 198.51.100.7/32, which is not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
     ]);
   });
 
-  test("80 and 443 from anywhere, ICMP, and no inbound rules at all are fine", async () => {
-    const graph = withRules([
-      { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
-      { protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0"] },
-      { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] },
-    ]);
-    assert.deepEqual(await messages(firewallInboundRestricted, graph), []);
+  test("ICMP from anywhere and no inbound rules at all are fine", async () => {
+    assert.deepEqual(await messages(firewallInboundRestricted, withRules([{ protocol: "icmp", sourceAddresses: ["0.0.0.0/0", "::/0"] }])), []);
     assert.deepEqual(await messages(firewallInboundRestricted, withRules(undefined)), []);
+  });
+
+  test("80 and 443 only from Cloudflare's published ranges (or parts of them)", async () => {
+    const graph = withRules([
+      { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0", "173.245.48.0/21"] },
+      { protocol: "tcp", portRange: "80", sourceAddresses: ["198.51.100.7/32", "2606:4700:10::/48"] },
+    ]);
+    assert.deepEqual(await messages(firewallInboundRestricted, graph), [
+      `firewall "docstown-firewall" inbound rule tcp 443 admits 0.0.0.0/0, ::/0, which are not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
+      `firewall "docstown-firewall" inbound rule tcp 80 admits 198.51.100.7/32, which is not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
+    ]);
+  });
+
+  test("the issue's bypasses: /1 + /1 on SSH and on 80/443, and /00", async () => {
+    const halves = ["0.0.0.0/1", "128.0.0.0/1"];
+    assert.deepEqual(await messages(firewallInboundRestricted, withRules([{ protocol: "tcp", portRange: "22", sourceAddresses: halves }])), [
+      'firewall "docstown-firewall" inbound rule tcp 22 allows SSH from 0.0.0.0/1, wider than /16, the broadest IPv4 prefix allowed (policy config broadestIpv4Prefix)',
+      'firewall "docstown-firewall" inbound rule tcp 22 allows SSH from 128.0.0.0/1, wider than /16, the broadest IPv4 prefix allowed (policy config broadestIpv4Prefix)',
+    ]);
+    assert.deepEqual(await messages(firewallInboundRestricted, withRules([{ protocol: "tcp", portRange: "443", sourceAddresses: halves }])), [
+      `firewall "docstown-firewall" inbound rule tcp 443 admits 0.0.0.0/1, 128.0.0.0/1, which are not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
+    ]);
+    assert.deepEqual(await messages(firewallInboundRestricted, withRules([{ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/00"] }])), [
+      'firewall "docstown-firewall" inbound rule tcp 22 has source "0.0.0.0/00", which the pack cannot read (the prefix length 00 has a leading zero); it may admit anything',
+    ]);
+  });
+
+  test("SSH sources are judged together: two /16s in two rules are twice the limit", async () => {
+    const graph = withRules([
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["10.0.0.0/16"] },
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["10.1.0.0/16", "10.0.0.7"] },
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["2001:db8::/48"] },
+    ]);
+    assert.deepEqual(await messages(firewallInboundRestricted, graph), [
+      'firewall "docstown-firewall" inbound rules covering SSH (tcp 22) together admit 131072 IPv4 addresses, more than one /16 (65536) (policy config broadestIpv4Prefix)',
+    ]);
+  });
+
+  test("the limits and Cloudflare's ranges come from the policy config", async () => {
+    const config = { "firewall-inbound-restricted": { broadestIpv4Prefix: 24, cloudflareRanges: ["198.51.100.0/24"] } };
+    const graph = withRules([
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.112.0/23"] },
+      { protocol: "tcp", portRange: "443", sourceAddresses: ["198.51.100.0/25", "173.245.48.0/20"] },
+    ]);
+    assert.deepEqual(await messages(firewallInboundRestricted, graph, config), [
+      'firewall "docstown-firewall" inbound rule tcp 22 allows SSH from 203.0.112.0/23, wider than /24, the broadest IPv4 prefix allowed (policy config broadestIpv4Prefix)',
+      `firewall "docstown-firewall" inbound rule tcp 443 admits 173.245.48.0/20, which is not inside Cloudflare's published ranges; only Cloudflare's edge may reach 80/443`,
+    ]);
   });
 
   test("unknown values: that rule's check is skipped, the rest still run", async () => {

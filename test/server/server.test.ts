@@ -86,7 +86,7 @@ test("droplet: delete-before-replace, monitoring, in the app VPC, operators' key
 
   const keys = byType(r, T.sshKey);
   assert.equal(keys.length, 1, "one SshKey per configured operator key");
-  assert.match(String(keys[0]?.inputs["publicKey"]), /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDocsTown/);
+  assert.match(String(keys[0]?.inputs["publicKey"]), /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7iwlyD5cEPZw7bBIsHlTTcYk6rBmJ5MlsLoAOXpGRy replace-me-example@docstown$/);
   assert.ok(Array.isArray(droplet.inputs["sshKeys"]) && (droplet.inputs["sshKeys"] as string[]).length === 1);
   assert.deepEqual(droplet.propertyDependencies["sshKeys"], keys.map((k) => k.urn));
   assert.match((droplet.inputs["sshKeys"] as string[])[0] ?? "", /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/, "an MD5 fingerprint");
@@ -143,7 +143,8 @@ test("firewall: applies to the droplet through a tag the droplet carries from cr
 });
 
 test("firewall: docstown:cloudflare.originCidrs replaces Cloudflare's ranges on 80/443 and only there", async () => {
-  const override = ["198.51.100.0/24", "2001:db8::/32"];
+  // A part of Cloudflare's ranges (anything outside them is refused: test/config/sources.test.ts).
+  const override = ["173.245.48.0/21", "2606:4700:10::/48"];
   const r = await synthStack("production", { "docstown:cloudflare": JSON.stringify({ originCidrs: override }) });
   const rules = inbound(r);
   assert.deepEqual(sources(rules, "80"), sorted(override));
@@ -153,7 +154,7 @@ test("firewall: docstown:cloudflare.originCidrs replaces Cloudflare's ranges on 
 
 test("firewall: SSH sources follow docstown:operators.sshCidrs", async () => {
   const operators = {
-    sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDocsTownOperatorKeyReplaceWithYoursxx operator@docstown"],
+    sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7iwlyD5cEPZw7bBIsHlTTcYk6rBmJ5MlsLoAOXpGRy replace-me-example@docstown"],
     sshCidrs: ["192.0.2.0/28", "2001:db8:1::/48"],
   };
   const r = await synthStack("production", { "docstown:operators": JSON.stringify(operators) });
