@@ -15,7 +15,7 @@ import { UNKNOWN_STRING, find, productionGraph, setProps, without } from "./fixt
 /**
  * The pack as `pulumi preview --policy-pack policies` runs it: policies/index.ts started in its
  * own process (its PolicyPack serves CrossGuard's gRPC analyzer), called the way the engine calls
- * it. This proves the policies behave the same behind the real server as in policies/run.ts.
+ * it. This proves the policies behave the same behind the real server as in policies/run/.
  */
 
 const POLICIES_DIR = resolve(__dirname, "../../policies");
