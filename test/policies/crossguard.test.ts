@@ -111,6 +111,31 @@ describe("the pack behind CrossGuard's own gRPC server", () => {
     ]);
   });
 
+  test("the privilege rules behind the real server: root, all capabilities, seccomp unconfined, a bind of /etc", async () => {
+    const web = find(productionGraph(), "docstown-web");
+    const props = {
+      ...web.props,
+      user: "0:0",
+      capabilities: { adds: ["ALL"] },
+      securityOpts: ["no-new-privileges:true", "seccomp=unconfined"],
+      volumes: [{ hostPath: "/etc", containerPath: "/host-etc" }],
+    };
+    const found = diagnostics(await call(client.analyze, analyzeRequest(web, props)));
+    assert.deepEqual(found.map((d) => d.policy), [
+      "container-no-sensitive-host-paths",
+      "container-capabilities",
+      "container-security-options",
+      "container-non-root",
+    ]);
+  });
+
+  test("an unjudged Cloudflare type is refused behind the real server", async () => {
+    const apex = find(productionGraph(), "docstown-apex");
+    const lb = { ...apex, type: "cloudflare:index/loadBalancer:LoadBalancer", name: "docstown-lb", urn: apex.urn.replace("dnsRecord:DnsRecord::docstown-apex", "loadBalancer:LoadBalancer::docstown-lb") };
+    const found = diagnostics(await call(client.analyze, analyzeRequest(lb, { name: "docstown.org" })));
+    assert.deepEqual(found.map((d) => d.policy), ["cloudflare-known-resource-types"]);
+  });
+
   test("unknown values: the check is skipped, the policy is not aborted with \"can't run ... during preview\"", async () => {
     const web = find(productionGraph(), "docstown-web");
     const props = { ...web.props, image: UNKNOWN_STRING, healthcheck: { tests: UNKNOWN_STRING }, privileged: true };
