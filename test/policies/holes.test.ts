@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { allPolicies } from "../../policies/all";
 import { type RecordedPolicyResource, runPolicyPack } from "../../policies/run";
-import { ZONE_ID, find, productionGraph, setProps } from "./fixtures";
+import { ZONE_ID, find, localGraph, productionGraph, setProps } from "./fixtures";
 
 /**
  * The whole pack on the compliant production graph with one property broken: each of these once
@@ -45,11 +45,27 @@ const holes: [string, () => RecordedPolicyResource[], string][] = [
       rules: [{ action: "set_config", expression: "true", actionParameters: { ssl: "flexible" } }],
     }),
     "cloudflare-ssl-strict"],
+  // Beyond the list, the same classes of hole:
+  ["a container with Docker's default capabilities (nothing dropped)", () => web({ capabilities: undefined }), "container-capabilities"],
+  ["SELinux labelling disabled", () => web({ securityOpts: ["no-new-privileges:true", "label=disable"] }), "container-security-options"],
+  ["/proc and /sys unmasked", () => web({ securityOpts: ["no-new-privileges:true", "systempaths=unconfined"] }), "container-security-options"],
+  ["a device cgroup rule", () => web({ deviceCgroupRules: ["b 8:* rmw"] }), "container-no-host-devices"],
+  ["a local Docker volume binding /etc", () => setProps(localGraph(), "docstown-repos", { driverOpts: { type: "none", o: "bind", device: "/etc" } }), "container-no-sensitive-host-paths"],
+  ["a container with no user", () => web({ user: undefined }), "container-non-root"],
+  ["the repos-owner label on a root container with DAC_OVERRIDE", () =>
+    setProps(localGraph(), "docstown-repos-owner", { capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE"] } }), "container-non-root"],
+  ["a HostnameTlsSetting lowering min_tls_version to 1.0", () =>
+    withResource("cloudflare:index/hostnameTlsSetting:HostnameTlsSetting", "docstown-host-tls", { zoneId: ZONE_ID, hostname: "docstown.org", settingId: "min_tls_version", value: "1.0" }),
+    "cloudflare-min-tls"],
+  ["an unproxied load balancer hostname", () =>
+    withResource("cloudflare:index/loadBalancer:LoadBalancer", "docstown-lb", { zoneId: ZONE_ID, name: "docstown.org", proxied: false, defaultPools: ["p"], fallbackPool: "p" }),
+    "cloudflare-known-resource-types"],
 ];
 
 describe("policy holes: each breakage draws a mandatory violation from the pack", () => {
-  test("the compliant production graph has none", async () => {
+  test("the compliant graphs have none", async () => {
     assert.deepEqual(await mandatoryPolicies(productionGraph()), []);
+    assert.deepEqual(await mandatoryPolicies(localGraph()), []);
   });
 
   for (const [title, build, policy] of holes) {
