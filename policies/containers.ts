@@ -66,11 +66,12 @@ const HOST_NAMESPACES: readonly { key: string; namespace: string }[] = [
   { key: "pidMode", namespace: "process" },
   { key: "ipcMode", namespace: "IPC" },
   { key: "usernsMode", namespace: "user" },
+  { key: "cgroupnsMode", namespace: "cgroup" },
 ];
 
 export const containerNoHostNamespaces: ResourceValidationPolicy = {
   name: "container-no-host-namespaces",
-  description: "Containers do not share the host's network, process, IPC or user namespace (CIS Docker 5.10-5.21, 5.30).",
+  description: "Containers do not share the host's network, process, IPC, user or cgroup namespace (CIS Docker 5.10-5.21, 5.30).",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
     for (const { key, namespace } of HOST_NAMESPACES) {

@@ -143,6 +143,13 @@ describe("container-no-host-namespaces", () => {
     ]);
     assert.deepEqual(await messages(containerNoHostNamespaces, web({ networkMode: "bridge", ipcMode: "private" })), []);
   });
+
+  test("the host's cgroup namespace", async () => {
+    assert.deepEqual(await messages(containerNoHostNamespaces, web({ cgroupnsMode: "host" })), [
+      'container "docstown-web" sets cgroupnsMode "host"; it must not share the host\'s cgroup namespace',
+    ]);
+    assert.deepEqual(await messages(containerNoHostNamespaces, web({ cgroupnsMode: "private" })), []);
+  });
 });
 
 describe("container-no-docker-socket", () => {
