@@ -1,14 +1,19 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
-import { cloudflareAlwaysHttps, cloudflareMinTls, cloudflareSslStrict, cloudflareWebRecordsProxied } from "./cloudflare";
+import { cloudflareAlwaysHttps, cloudflareKnownResourceTypes, cloudflareMinTls, cloudflareSslStrict, cloudflareWebRecordsProxied } from "./cloudflare";
+import { containerNoDockerSocket, containerNoSensitiveHostPaths } from "./container-host-paths";
+import {
+  containerCapabilities,
+  containerNoHostDevices,
+  containerNonRoot,
+  containerNotPrivileged,
+  containerSecurityOptions,
+} from "./container-privileges";
 import {
   containerImageDigest,
   containerLogRotation,
   containerMemoryLimit,
-  containerNoDockerSocket,
   containerNoHostNamespaces,
   containerNoNewPrivileges,
-  containerNonRoot,
-  containerNotPrivileged,
   containerReadOnlyRootfs,
   containerRestartPolicy,
   containerRoleLabel,
@@ -38,6 +43,10 @@ export const allPolicies: Policies = [
   containerNotPrivileged,
   containerNoHostNamespaces,
   containerNoDockerSocket,
+  containerNoSensitiveHostPaths,
+  containerCapabilities,
+  containerSecurityOptions,
+  containerNoHostDevices,
   containerRestartPolicy,
   containerLogRotation,
   containerMemoryLimit,
@@ -47,6 +56,7 @@ export const allPolicies: Policies = [
   containerNoNewPrivileges,
   containerSecretEnvNames,
   cloudflareWebRecordsProxied,
+  cloudflareKnownResourceTypes,
   cloudflareSslStrict,
   cloudflareMinTls,
   cloudflareAlwaysHttps,

@@ -6,9 +6,7 @@ import {
   UNKNOWN,
   isRole,
   isUnknownValue,
-  normalizePath,
   quote,
-  readArray,
   readBoolean,
   readNumber,
   readRecord,
@@ -18,7 +16,11 @@ import {
   validateResourceOfType,
 } from "./values";
 
-/** Docker containers (CIS Docker Benchmark), applied to every container of the stack. */
+/**
+ * Docker containers (CIS Docker Benchmark), applied to every container of the stack: identity,
+ * image, namespaces, lifecycle and limits. Privileges are in container-privileges.ts, host paths in
+ * container-host-paths.ts.
+ */
 
 const container = (name: string) => `container ${quote(name)}`;
 
@@ -59,66 +61,23 @@ export const containerImageDigest: ResourceValidationPolicy = {
   }),
 };
 
-export const containerNotPrivileged: ResourceValidationPolicy = {
-  name: "container-not-privileged",
-  description: "Containers never run privileged (CIS Docker 5.5).",
-  enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
-    if (readBoolean(props, "privileged") !== true) return;
-    report(`${container(args.name)} runs privileged; a privileged container controls the host (CIS Docker 5.5)`);
-  }),
-};
-
 const HOST_NAMESPACES: readonly { key: string; namespace: string }[] = [
   { key: "networkMode", namespace: "network" },
   { key: "pidMode", namespace: "process" },
   { key: "ipcMode", namespace: "IPC" },
   { key: "usernsMode", namespace: "user" },
+  { key: "cgroupnsMode", namespace: "cgroup" },
 ];
 
 export const containerNoHostNamespaces: ResourceValidationPolicy = {
   name: "container-no-host-namespaces",
-  description: "Containers do not share the host's network, process, IPC or user namespace (CIS Docker 5.10-5.21, 5.30).",
+  description: "Containers do not share the host's network, process, IPC, user or cgroup namespace (CIS Docker 5.10-5.21, 5.30).",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
     for (const { key, namespace } of HOST_NAMESPACES) {
       const mode = readString(props, key);
       if (mode === UNKNOWN || mode?.toLowerCase() !== "host") continue;
       report(`${container(args.name)} sets ${key} "host"; it must not share the host's ${namespace} namespace`);
-    }
-  }),
-};
-
-const DOCKER_SOCKETS: readonly string[] = ["/var/run/docker.sock", "/run/docker.sock"];
-
-/** Does mounting `path` expose the Docker socket (the socket itself or a directory above it)? */
-export function exposesDockerSocket(path: string): boolean {
-  const mounted = normalizePath(path);
-  return DOCKER_SOCKETS.some((socket) => socket === mounted || socket.startsWith(mounted === "/" ? "/" : `${mounted}/`));
-}
-
-export const containerNoDockerSocket: ResourceValidationPolicy = {
-  name: "container-no-docker-socket",
-  description: "Containers never mount the Docker socket or a directory holding it (CIS Docker 5.32).",
-  enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
-    const sources: readonly { key: string; fields: readonly string[] }[] = [
-      { key: "volumes", fields: ["hostPath", "containerPath"] },
-      { key: "mounts", fields: ["source", "target"] },
-    ];
-    for (const { key, fields } of sources) {
-      const entries = readArray(props, key);
-      if (entries === UNKNOWN || entries === undefined) continue;
-      entries.forEach((entry, index) => {
-        // The host side exposes the socket through any directory above it; the container side only by its path.
-        const [hostSide, containerSide] = fields.map((f) => readString(entry, f));
-        const exposed = [
-          typeof hostSide === "string" && exposesDockerSocket(hostSide) ? hostSide : undefined,
-          typeof containerSide === "string" && DOCKER_SOCKETS.includes(normalizePath(containerSide)) ? containerSide : undefined,
-        ].find((p) => p !== undefined);
-        if (exposed === undefined) return;
-        report(`${container(args.name)} exposes the Docker socket through ${key}[${index}] (${exposed}); access to it is root on the host (CIS Docker 5.32)`);
-      });
     }
   }),
 };
@@ -205,28 +164,6 @@ export const containerReadOnlyRootfs: ResourceValidationPolicy = {
     const readOnly = readBoolean(props, "readOnly");
     if (readOnly === UNKNOWN || readOnly === true) return;
     report(`${container(args.name)} has a writable root filesystem; set readOnly and mount the paths it writes (CIS Docker 5.12)`);
-  }),
-};
-
-/** `root`, `0`, `root:root`, `0:0`, `root:1000` ... run as uid 0. */
-export function isRootUser(user: string): boolean {
-  const uid = user.split(":")[0]?.trim() ?? "";
-  return uid === "" || uid === "root" || uid === "0";
-}
-
-export const containerNonRoot: ResourceValidationPolicy = {
-  name: "container-non-root",
-  description: "Containers run as a non-root user (CIS Docker 4.1).",
-  enforcementLevel: "advisory",
-  validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
-    const user = readString(props, "user");
-    if (user === UNKNOWN) return;
-    if (user === undefined || user.trim() === "") {
-      report(`${container(args.name)} sets no user; set a non-root uid such as "1000:1000" (CIS Docker 4.1)`);
-      return;
-    }
-    if (!isRootUser(user)) return;
-    report(`${container(args.name)} runs as root (user ${quote(user)}); set a non-root uid such as "1000:1000" (CIS Docker 4.1)`);
   }),
 };
 

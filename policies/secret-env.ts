@@ -12,7 +12,7 @@ import { TYPES, UNKNOWN, isUnknownValue, nameFromUrn, plainProps, quote, readArr
  * validation policy therefore receives `RAILS_MASTER_KEY=...` exactly like `RAILS_ENV=production`.
  *
  * So the check is split:
- * - `findPlainSecretEnv` is a pure function for the offline synth (policies/run.ts), which knows
+ * - `findPlainSecretEnv` is a pure function for the offline synth (policies/run/), which knows
  *   from the recorded inputs which paths were secret (`envs`, `envs[3]`, or `$` for everything);
  * - the pack's own `container-secret-env-names` (advisory) can only catch the obvious: a secret
  *   looking variable holding a placeholder or a value too short to be a real credential. A real

@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   cloudflareAlwaysHttps,
+  cloudflareKnownResourceTypes,
   cloudflareMinTls,
   cloudflareSslStrict,
   cloudflareWebRecordsProxied,
   isApexOrWww,
 } from "../../policies/cloudflare";
+import type { RecordedPolicyResource } from "../../policies/run";
 import {
+  UNKNOWN_ARRAY,
   UNKNOWN_BOOLEAN,
   UNKNOWN_STRING,
   ZONE_ID,
@@ -60,7 +63,7 @@ describe("cloudflare-web-records-proxied", () => {
 
   test("other resource types are not applicable", async () => {
     const result = await callDirectly(cloudflareWebRecordsProxied, find(productionGraph(), "docstown-ssl"));
-    assert.deepEqual(result, { reported: [], notApplicable: "Policy only applies to resources of type 'cloudflare:index/dnsRecord:DnsRecord'" });
+    assert.deepEqual(result, { reported: [], notApplicable: "Policy only applies to resources of types 'cloudflare:index/dnsRecord:DnsRecord', 'cloudflare:index/record:Record'" });
   });
 });
 
@@ -127,4 +130,115 @@ for (const { policy, setting, id, bad, expected } of settingPolicies) {
 test("min_tls_version 1.3 and camelCase setting ids are accepted", async () => {
   const graph = setProps(productionGraph(), "docstown-min-tls", { settingId: "minTlsVersion", value: "1.3" });
   assert.deepEqual(await messages(cloudflareMinTls, graph), []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every type that can publish a record or override the zone's TLS.
+
+/** The compliant production graph plus one Cloudflare resource of `type`. */
+function plus(type: string, name: string, props: Record<string, unknown>): RecordedPolicyResource[] {
+  const graph = productionGraph();
+  const like = find(graph, "docstown-apex");
+  graph.push({ ...like, type, name, urn: `urn:pulumi:production::docstown::${type}::${name}`, props: { zoneId: ZONE_ID, ...props } });
+  return graph;
+}
+
+const RECORD = "cloudflare:index/record:Record";
+const PAGE_RULE = "cloudflare:index/pageRule:PageRule";
+const RULESET = "cloudflare:index/ruleset:Ruleset";
+const HOSTNAME_TLS = "cloudflare:index/hostnameTlsSetting:HostnameTlsSetting";
+const configRules = (ssl: string) => ({
+  name: "config", kind: "zone", phase: "http_config_settings",
+  rules: [{ action: "set_config", expression: 'http.host eq "docstown.org"', actionParameters: { automaticHttpsRewrites: true } }, { action: "set_config", expression: "true", actionParameters: { ssl } }],
+});
+
+describe("the older cloudflare.Record type", () => {
+  test("proxied passes, unproxied A fails", async () => {
+    const record = { name: "docstown.org", type: "A", content: "203.0.113.10", ttl: 1 };
+    assert.deepEqual(await messages(cloudflareWebRecordsProxied, plus(RECORD, "docstown-legacy", { ...record, proxied: true })), []);
+    assert.deepEqual(await messages(cloudflareWebRecordsProxied, plus(RECORD, "docstown-legacy", { ...record, proxied: false })), [
+      'DNS record "docstown-legacy" (A docstown.org) is not proxied; web traffic must pass through Cloudflare',
+    ]);
+  });
+
+  test("its zone needs the TLS settings like a DnsRecord's", async () => {
+    const graph = plus(RECORD, "docstown-legacy", { zoneId: "ffffffffffffffffffffffffffffffff", name: "other.org", type: "A", content: "203.0.113.10", proxied: true, ttl: 1 });
+    assert.deepEqual(await messages(cloudflareSslStrict, graph), [
+      'zone "ffffffffffffffffffffffffffffffff" has DNS records in this stack but no ZoneSetting ssl; declare one set to "strict"',
+    ]);
+  });
+});
+
+describe("cloudflare-ssl-strict: page rules and configuration rules", () => {
+  test("strict (or origin_pull) passes", async () => {
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(PAGE_RULE, "docstown-page", { target: "docstown.org/*", actions: { ssl: "strict" } })), []);
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(PAGE_RULE, "docstown-page", { target: "docstown.org/*", actions: { alwaysUseHttps: true } })), []);
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(RULESET, "docstown-config", configRules("strict"))), []);
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(RULESET, "docstown-config", configRules("origin_pull"))), []);
+  });
+
+  test("a page rule setting ssl flexible", async () => {
+    const graph = plus(PAGE_RULE, "docstown-page", { target: "docstown.org/*", actions: { ssl: "flexible" } });
+    const found = await violations(cloudflareSslStrict, graph);
+    assert.deepEqual(found, [
+      {
+        policy: "cloudflare-ssl-strict",
+        enforcementLevel: "mandatory",
+        urn: find(graph, "docstown-page").urn,
+        message: 'page rule actions of "docstown-page" sets ssl to "flexible", overriding the zone\'s Full (strict) for what it matches; remove it or set "strict"',
+      },
+    ]);
+  });
+
+  test("a configuration ruleset setting ssl full or off", async () => {
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(RULESET, "docstown-config", configRules("full"))), [
+      'ruleset rules[1].actionParameters of "docstown-config" sets ssl to "full", overriding the zone\'s Full (strict) for what it matches; remove it or set "strict"',
+    ]);
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(RULESET, "docstown-config", configRules("off"))), [
+      'ruleset rules[1].actionParameters of "docstown-config" sets ssl to "off", overriding the zone\'s Full (strict) for what it matches; remove it or set "strict"',
+    ]);
+  });
+
+  test("unknown actions or rules are skipped", async () => {
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(PAGE_RULE, "docstown-page", { target: "docstown.org/*", actions: { ssl: UNKNOWN_STRING } })), []);
+    assert.deepEqual(await messages(cloudflareSslStrict, plus(RULESET, "docstown-config", { ...configRules("off"), rules: UNKNOWN_ARRAY })), []);
+  });
+});
+
+describe("cloudflare-min-tls: hostname TLS settings", () => {
+  test("1.2 passes, 1.0 fails, other settings are not its concern", async () => {
+    const setting = (settingId: string, value: string) => plus(HOSTNAME_TLS, "docstown-host-tls", { hostname: "docstown.org", settingId, value });
+    assert.deepEqual(await messages(cloudflareMinTls, setting("min_tls_version", "1.2")), []);
+    assert.deepEqual(await messages(cloudflareMinTls, setting("http2", "off")), []);
+    assert.deepEqual(await messages(cloudflareMinTls, setting("min_tls_version", "1.0")), [
+      'hostname TLS setting "docstown-host-tls" sets min_tls_version for docstown.org to "1.0"; it must be "1.2" or higher',
+    ]);
+  });
+});
+
+describe("cloudflare-known-resource-types", () => {
+  test("compliant graphs and the judged types pass", async () => {
+    assert.deepEqual(await messages(cloudflareKnownResourceTypes, productionGraph()), []);
+    assert.deepEqual(await messages(cloudflareKnownResourceTypes, localGraph()), []);
+    for (const type of [RECORD, PAGE_RULE, RULESET, HOSTNAME_TLS, "cloudflare:index/originCaCertificate:OriginCaCertificate", "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings"]) {
+      assert.deepEqual(await messages(cloudflareKnownResourceTypes, plus(type, "docstown-extra", {})), [], type);
+    }
+  });
+
+  test("a type the pack has not judged is refused (a load balancer publishes a hostname, unproxied by default)", async () => {
+    const graph = plus("cloudflare:index/loadBalancer:LoadBalancer", "docstown-lb", { name: "docstown.org", defaultPools: ["p"], fallbackPool: "p" });
+    const found = await violations(cloudflareKnownResourceTypes, graph);
+    assert.deepEqual(found.map((v) => [v.enforcementLevel, v.message]), [
+      [
+        "mandatory",
+        'Cloudflare resource "docstown-lb" has type cloudflare:index/loadBalancer:LoadBalancer, which the policy pack does not know; it could publish an ' +
+          "unproxied hostname or weaken the zone's TLS unseen. Judge the type in policies/cloudflare-types.ts (and a rule) before using it",
+      ],
+    ]);
+  });
+
+  test("other providers' resources are not applicable", async () => {
+    const result = await callDirectly(cloudflareKnownResourceTypes, find(productionGraph(), "docstown-server-droplet"));
+    assert.deepEqual(result, { reported: [], notApplicable: "Policy only applies to Cloudflare resources" });
+  });
 });

@@ -15,7 +15,7 @@ import { UNKNOWN_STRING, find, productionGraph, setProps, without } from "./fixt
 /**
  * The pack as `pulumi preview --policy-pack policies` runs it: policies/index.ts started in its
  * own process (its PolicyPack serves CrossGuard's gRPC analyzer), called the way the engine calls
- * it. This proves the policies behave the same behind the real server as in policies/run.ts.
+ * it. This proves the policies behave the same behind the real server as in policies/run/.
  */
 
 const POLICIES_DIR = resolve(__dirname, "../../policies");
@@ -109,6 +109,31 @@ describe("the pack behind CrossGuard's own gRPC server", () => {
         'container "docstown-web" env RAILS_MASTER_KEY (envs[1]) holds a placeholder or too-short literal; read the real value with config.requireSecret',
       ],
     ]);
+  });
+
+  test("the privilege rules behind the real server: root, all capabilities, seccomp unconfined, a bind of /etc", async () => {
+    const web = find(productionGraph(), "docstown-web");
+    const props = {
+      ...web.props,
+      user: "0:0",
+      capabilities: { adds: ["ALL"] },
+      securityOpts: ["no-new-privileges:true", "seccomp=unconfined"],
+      volumes: [{ hostPath: "/etc", containerPath: "/host-etc" }],
+    };
+    const found = diagnostics(await call(client.analyze, analyzeRequest(web, props)));
+    assert.deepEqual(found.map((d) => d.policy), [
+      "container-no-sensitive-host-paths",
+      "container-capabilities",
+      "container-security-options",
+      "container-non-root",
+    ]);
+  });
+
+  test("an unjudged Cloudflare type is refused behind the real server", async () => {
+    const apex = find(productionGraph(), "docstown-apex");
+    const lb = { ...apex, type: "cloudflare:index/loadBalancer:LoadBalancer", name: "docstown-lb", urn: apex.urn.replace("dnsRecord:DnsRecord::docstown-apex", "loadBalancer:LoadBalancer::docstown-lb") };
+    const found = diagnostics(await call(client.analyze, analyzeRequest(lb, { name: "docstown.org" })));
+    assert.deepEqual(found.map((d) => d.policy), ["cloudflare-known-resource-types"]);
   });
 
   test("unknown values: the check is skipped, the policy is not aborted with \"can't run ... during preview\"", async () => {

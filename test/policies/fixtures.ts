@@ -92,9 +92,14 @@ function appContainer(role: string, extra: Record<string, unknown>): Record<stri
     user: "1000:1000",
     readOnly: true,
     securityOpts: ["no-new-privileges:true"],
+    capabilities: { drops: ["ALL"] },
     networksAdvanced: [{ name: "docstown" }],
     ...extra,
   };
+}
+
+function withoutKey(key: string, props: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => k !== key));
 }
 
 const RAILS_ENV = [
@@ -257,8 +262,11 @@ export function productionGraph(): RecordedPolicyResource[] {
     props: appContainer("proxy", {
       image: PROXY_IMAGE,
       name: "docstown-proxy",
-      ports: [{ internal: 443, external: 443 }, { internal: 80, external: 80 }],
-      volumes: [{ hostPath: "/etc/docstown/tls", containerPath: "/certs", readOnly: true }],
+      user: "65534:65534",
+      // The official caddy image's binary carries cap_net_bind_service=+ep: exec needs it in the bounding set.
+      capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] },
+      ports: [{ internal: 8443, external: 443 }, { internal: 8080, external: 80 }],
+      uploads: [{ file: "/etc/caddy/tls/origin.crt", content: "-----BEGIN CERTIFICATE-----\n...", permissions: "0444" }],
     }),
   });
   const dns = (name: string, props: Record<string, unknown>) =>
@@ -338,10 +346,31 @@ export function localGraph(): RecordedPolicyResource[] {
   const proxy = local({
     type: "docker:index/container:Container",
     name: "docstown-proxy",
-    props: appContainer("proxy", { image: PROXY_IMAGE, name: "docstown-proxy", ports: [{ internal: 80, external: 8080 }] }),
+    props: appContainer("proxy", { image: PROXY_IMAGE, name: "docstown-proxy", user: "65534:65534", ports: [{ internal: 8080, external: 8080 }] }),
     deps: { networksAdvanced: [network] },
   });
-  return [network, repos, pgData, app, postgres, web, worker, migrate, proxy];
+  // Hands the fresh, root-owned repos volume to the app's uid: root with CHOWN alone, no network.
+  const reposOwner = local({
+    type: "docker:index/container:Container",
+    name: "docstown-repos-owner",
+    props: withoutKey("networksAdvanced", appContainer("migrate", {
+      image: localImage,
+      name: "docstown-repos-owner",
+      command: ["chown", "1000:1000", "/data/repos"],
+      user: "0:0",
+      capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
+      memory: 64,
+      restart: "no",
+      networkMode: "none",
+      labels: [
+        { label: "docstown.role", value: "migrate" },
+        { label: "docstown.step", value: "repos-owner" },
+      ],
+      volumes: reposMount,
+    })),
+    deps: { volumes: [repos] },
+  });
+  return [network, repos, pgData, app, postgres, reposOwner, web, worker, migrate, proxy];
 }
 
 // ---------------------------------------------------------------------------------------------
