@@ -155,6 +155,12 @@ describe("workflow credentials", () => {
     assert.deepEqual(problems, []);
   });
 
+  it("the Docker provider installed is one whose configure step does not dial the host (@pulumi/docker >= 5)", () => {
+    // preview.yml's header cites the source: a downgrade would make previews connect over SSH.
+    const { version } = JSON.parse(readFileSync(require.resolve("@pulumi/docker/package.json"), "utf8")) as { version: string };
+    assert.ok(Number(version.split(".")[0]) >= 5, `@pulumi/docker ${version}`);
+  });
+
   it("the exception marker needs a reason, and the SSH detector sees ssh-add and SSH secrets", () => {
     assert.ok(SSH_EXCEPTION.test("      # preview-needs-ssh: the provider reads containers"));
     assert.ok(!SSH_EXCEPTION.test("      # preview-needs-ssh:"));
