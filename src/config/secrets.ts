@@ -45,3 +45,42 @@ export const SECRET_KEYS: readonly SecretKey[] = SECRET_SPECS.map((s) => s.key);
 export function requiredSecretKeys(config: SecretContext): SecretKey[] {
   return SECRET_SPECS.filter((s) => s.requiredWhen(config)).map((s) => s.key);
 }
+
+/**
+ * Provider credentials, with the environment variable each provider reads when its config key is
+ * unset. They stay out of the stack config even encrypted: whoever can decrypt the stack (a
+ * pull-request preview, with its Stack Read token) would otherwise hold the deploy credentials
+ * instead of the read-only ones its job was given, since the stack value wins over the variable.
+ */
+export const PROVIDER_CREDENTIALS: Readonly<Record<string, string>> = {
+  "digitalocean:token": "DIGITALOCEAN_TOKEN",
+  "cloudflare:apiToken": "CLOUDFLARE_API_TOKEN",
+  "cloudflare:apiKey": "CLOUDFLARE_API_KEY",
+  "cloudflare:apiUserServiceKey": "CLOUDFLARE_API_USER_SERVICE_KEY",
+};
+
+/** A config key as the stack holds it: `secret` when its value is encrypted (`secure:`). */
+export interface StoredKey {
+  readonly key: string;
+  readonly secret: boolean;
+}
+
+/**
+ * How secrets are stored, one `<key>: <problem>` line per problem: a `docstown:` secret whose
+ * value is not encrypted (it would sit in git in clear while every other output shows
+ * `[secret]`), and any provider credential in the stack config.
+ */
+export function secretStorageProblems(keys: readonly StoredKey[]): string[] {
+  const secretNames = new Set<string>(SECRET_KEYS.map((k) => `docstown:${k}`));
+  const problems: string[] = [];
+  for (const { key, secret } of [...keys].sort((a, b) => a.key.localeCompare(b.key))) {
+    if (secretNames.has(key) && !secret) {
+      problems.push(`${key}: stored in plain text; set it with pulumi config set --secret ${key} <value>`);
+    }
+    const variable = PROVIDER_CREDENTIALS[key];
+    if (variable === undefined) continue;
+    const where = secret ? "kept in the stack config, where whoever can decrypt the stack can use it" : "stored in plain text";
+    problems.push(`${key}: ${where}; remove it (pulumi config rm ${key}) and set ${variable} in the environment instead`);
+  }
+  return problems;
+}

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { loadConfig, type DocsTownConfig } from "../config/load";
 import { composeStack } from "../../stacks";
 import { record, type SynthResult } from "./recorder";
-import { readStackFile } from "./stack-file";
+import { readStackFile, secretKeysOf } from "./stack-file";
 
 export interface SynthOptions {
   stack: string;
@@ -44,7 +44,8 @@ export async function synthesize(options: SynthOptions): Promise<SynthRender> {
     project: projectName(cwd),
     stack: options.stack,
     config,
-    secretKeys: stackConfig.secretKeys,
+    // Overrides stand for values set with --secret: a secret key among them is marked secret.
+    secretKeys: secretKeysOf(Object.keys(config)),
   });
   if (loaded === undefined) throw new Error("synth: the program returned without reading its configuration");
   return { ...result, config: loaded, placeholders: stackConfig.placeholders };

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { before, describe, test } from "node:test";
 import { PLAIN_KEYS, localStackSchema, productionSchema } from "../../src/config/schema";
-import { SECRET_KEYS, requiredSecretKeys, type SecretContext } from "../../src/config/secrets";
+import { PROVIDER_CREDENTIALS, SECRET_KEYS, requiredSecretKeys, type SecretContext } from "../../src/config/secrets";
 import { decodePlain } from "../../src/config/validate";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
@@ -141,17 +141,55 @@ describe("config keys in the runbooks", () => {
 
 // --- first-deploy.md: every secret -------------------------------------------------------------
 
+const WORKFLOW_DIR = join(PROJECT_DIR, ".github", "workflows");
+
 describe("first-deploy.md", () => {
   const doc = docs.find((d) => d.name === "first-deploy.md");
 
   test("exists", () => assert.ok(doc, "docs/first-deploy.md is missing"));
 
-  test("sets every secret of SECRET_KEYS and both provider credentials with pulumi config set --secret", () => {
+  test("sets every secret of SECRET_KEYS with pulumi config set --secret", () => {
     const text = doc?.text ?? "";
-    const missing = [...SECRET_KEYS.map((k) => `docstown:${k}`), "digitalocean:token", "cloudflare:apiToken"].filter(
+    const missing = SECRET_KEYS.map((k) => `docstown:${k}`).filter(
       (key) => !new RegExp(`pulumi config set (?:--stack \\S+ )?--secret ${key.replace(".", "\\.")}(?![A-Za-z0-9])`).test(text),
     );
     assert.deepEqual(missing, []);
+  });
+
+  test("keeps provider credentials in the environment, out of the stack config", () => {
+    const text = doc?.text ?? "";
+    for (const [key, variable] of Object.entries(PROVIDER_CREDENTIALS)) {
+      assert.doesNotMatch(text, new RegExp(`pulumi config set [^\\n]*${key}(?![A-Za-z0-9])`), `first-deploy.md stores ${key} in the stack config`);
+      if (key === "digitalocean:token" || key === "cloudflare:apiToken") {
+        assert.match(text, new RegExp(`export [^\\n]*\\b${variable}=`), `first-deploy.md never exports ${variable}`);
+      }
+    }
+  });
+
+  test("describes every GitHub environment the workflows use, its protection and its tokens", () => {
+    const text = doc?.text ?? "";
+    const used = new Set<string>();
+    for (const file of readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f))) {
+      for (const m of readFileSync(join(WORKFLOW_DIR, file), "utf8").matchAll(/^\s+environment:\s*([\w-]+)\s*$/gm)) used.add(m[1]!);
+    }
+    assert.deepEqual([...used].sort(), ["drift", "preview", "production"]);
+    for (const env of used) {
+      assert.match(text, new RegExp(`repos/\\$REPO/environments/${env}"`), `no command creates the ${env} environment`);
+      assert.match(text, new RegExp(`gh secret set \\w+ --env (?:${env}|"\\$env")`), `no secret is set in the ${env} environment`);
+    }
+    // production and drift: deployments from main only; production and preview: required reviewers.
+    for (const env of ["production", "drift"]) {
+      assert.match(text, new RegExp(`environments/${env}/deployment-branch-policies" -f name=main -f type=branch`), `${env} is not restricted to main`);
+    }
+    for (const env of ["production", "preview"]) {
+      assert.match(text, new RegExp(`environments/${env}" --input - <<EOF\\n\\{"reviewers":\\[`), `${env} has no required reviewers`);
+    }
+    // Read-only tokens for previews: DigitalOcean custom scopes, read only; Cloudflare read permissions.
+    const scopes = [...text.matchAll(/`([a-z_]+):(read|create|update|delete|admin|view_credentials)`/g)].map((m) => `${m[1]}:${m[2]}`);
+    assert.ok(scopes.includes("droplet:read") && scopes.includes("database:read"), `DigitalOcean read scopes: ${scopes.join(", ")}`);
+    assert.deepEqual(scopes.filter((sc) => !sc.endsWith(":read") && sc !== "database:view_credentials"), [], "only read scopes are listed");
+    assert.match(text, /Custom Scopes/);
+    assert.match(text, /Zone → Zone: \*\*Read\*\*, Zone → DNS: \*\*Read\*\*, Zone → Zone Settings: \*\*Read\*\*, Zone → SSL and\s+Certificates: \*\*Read\*\*/);
   });
 
   test("lists the secrets production requires before the optional ones", () => {
@@ -324,6 +362,24 @@ describe("stack outputs and URNs in the runbooks", () => {
         const line = m[2] ?? "";
         const known = m[1] === "~" ? suffixes.has(line) : typeChains.has(line.slice(0, line.lastIndexOf("::")));
         if (!known) problems.push(`${at(doc, m.index ?? 0)}: ${m[1]} ${line}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});
+
+// --- credentials in the runbooks ----------------------------------------------------------------
+
+describe("credentials in the runbooks", () => {
+  test("no runbook stores a provider credential in the stack config or a secret in the repository", () => {
+    const problems: string[] = [];
+    for (const doc of docs) {
+      for (const key of Object.keys(PROVIDER_CREDENTIALS)) {
+        for (const m of doc.text.matchAll(new RegExp(`pulumi config set [^\\n]*${key}(?![A-Za-z0-9])`, "g"))) problems.push(`${at(doc, m.index ?? 0)}: ${m[0]}`);
+      }
+      // Every workflow secret belongs to a GitHub environment: `gh secret set NAME --env <env>`.
+      for (const m of doc.text.matchAll(/gh secret set [^\n]*/g)) {
+        if (!/--env (production|preview|drift|"\$env"|<environment>)(?![\w-])/.test(m[0])) problems.push(`${at(doc, m.index ?? 0)}: ${m[0]} (no --env)`);
       }
     }
     assert.deepEqual(problems, []);

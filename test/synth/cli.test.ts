@@ -118,6 +118,27 @@ describe("npm run synth", () => {
     assert.equal(stderr.trim(), "docstown:sentryDsn: is encrypted (secure:) and cannot be read offline; run with --placeholder-secrets");
   });
 
+  test("a secret written in plain text in the stack file exits 2 naming the key, with or without placeholders", () => {
+    const file = tempStackFile(`${productionText}  docstown:githubApiToken: ghp_plainTextTokenInGit0123456789abcdef\n`);
+    for (const flags of [["--placeholder-secrets"], ["--placeholder-secrets", "--json"], []]) {
+      const { code, stdout, stderr } = synth("--stack", "production", "--config", file, ...flags);
+      assert.equal(code, 2, `${flags.join(" ")}: ${stdout}`);
+      assert.equal(stdout, "");
+      assert.equal(stderr.trim(), "docstown:githubApiToken: stored in plain text; set it with pulumi config set --secret docstown:githubApiToken <value>");
+      assert.ok(!stderr.includes("ghp_"), "the message must not repeat the value");
+    }
+  });
+
+  test("provider credentials in the stack file exit 2, plain or encrypted", () => {
+    const file = tempStackFile(`${productionText}  digitalocean:token: dop_v1_plain\n  cloudflare:apiToken:\n    secure: AAABAKx0ZXN0\n`);
+    const { code, stdout, stderr } = synth("--stack", "production", "--config", file, "--placeholder-secrets");
+    assert.equal(code, 2, stdout);
+    assert.deepEqual(stderr.trim().split("\n"), [
+      "cloudflare:apiToken: kept in the stack config, where whoever can decrypt the stack can use it; remove it (pulumi config rm cloudflare:apiToken) and set CLOUDFLARE_API_TOKEN in the environment instead",
+      "digitalocean:token: stored in plain text; remove it (pulumi config rm digitalocean:token) and set DIGITALOCEAN_TOKEN in the environment instead",
+    ]);
+  });
+
   test("missing secrets without --placeholder-secrets are named", () => {
     const { code, stderr } = synth("--stack", "local");
     assert.equal(code, 2);
