@@ -11,7 +11,7 @@ export function fetchFailure(output: string): string | undefined {
     const reading = /(\S+@\S+?):? .*?reading \S+: (\d{3} [A-Za-z ]+)/.exec(line);
     if (reading) {
       const response = /server response:\s*(.*)/.exec(lines[i + 1] ?? "")?.[1];
-      return `cannot fetch Go module ${reading[1]}: ${reading[2].trim()}${response ? ` (${response.trim()})` : ""}`;
+      return `cannot fetch Go module ${reading[1]}: ${(reading[2] ?? "").trim()}${response ? ` (${response.trim()})` : ""}`;
     }
     const list = /module (\S+): reading \S+: (\d{3} [A-Za-z ]+)/.exec(line);
     if (list) return `cannot fetch Go module ${list[1]}: ${list[2]?.trim()}`;

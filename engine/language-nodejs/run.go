@@ -85,8 +85,9 @@ func runEnvironment(req *pulumirpc.RunRequest) ([]string, []string, error) {
 
 	var nodeArgs []string
 	options := req.GetInfo().GetOptions().AsMap()
-	if ts, ok := options["typescript"].(bool); ok {
-		env = append(env, "PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(ts))
+	// TypeScript is on unless Pulumi.yaml turns it off (`runtime.options.typescript: false`).
+	if ts, ok := options["typescript"].(bool); !ok || ts {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
 	}
 	if tsconfig, ok := options["tsconfig"].(string); ok && tsconfig != "" {
 		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)

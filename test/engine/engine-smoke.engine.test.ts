@@ -4,6 +4,8 @@
 // (CI=true), where a missing binary is a failure.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { locateEngine, locatePlugin } from "../../engine/locate";
 import { TARGETS, targetVersion } from "../../engine/targets";
@@ -72,6 +74,26 @@ engineTest("the language host runs a TypeScript program on a file backend, no ne
     const state = JSON.parse(project.pulumi(["stack", "export"])) as { deployment: { resources?: { type: string }[] } };
     assert.ok(state.deployment.resources?.some((r) => r.type === "docstown:smoke:Box"), "the component is in the state");
     project.pulumi(["destroy", "--yes"]);
+  } finally {
+    project.cleanup();
+  }
+});
+
+engineTest("the engine learns the program's provider plugins and versions from the language host", ["pulumi-language-nodejs"], (binDir) => {
+  const project = smokeProject(binDir, "smoke-about", ["@pulumi/tls", "@pulumi/docker"], "export const x = 1;\n");
+  try {
+    project.pulumi(["stack", "init", "dev"]);
+    const about = JSON.parse(project.pulumi(["about", "--json"])) as {
+      plugins: { name: string; version: string; kind: string }[];
+      dependencies: { name: string; version: string }[];
+    };
+    const lockVersion = (pkg: string) =>
+      (JSON.parse(readFileSync(join(__dirname, "..", "..", "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+    const plugins = about.plugins.map((p) => `${p.kind} ${p.name} ${p.version}`).sort();
+    assert.ok(plugins.includes(`resource tls ${lockVersion("@pulumi/tls")}`), plugins.join(", "));
+    assert.ok(plugins.includes(`resource docker ${lockVersion("@pulumi/docker")}`), plugins.join(", "));
+    assert.ok(plugins.some((p) => p.startsWith("language nodejs ")), plugins.join(", "));
+    assert.ok(about.dependencies.some((d) => d.name === "@pulumi/pulumi" && d.version === lockVersion("@pulumi/pulumi")));
   } finally {
     project.cleanup();
   }

@@ -27,7 +27,8 @@ export function smokeProject(binDir: string, name: string, dependencies: readonl
   fs.mkdirSync(path.join(root, "state"));
   fs.writeFileSync(
     path.join(dir, "Pulumi.yaml"),
-    `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`,
+    // The short runtime form: TypeScript must be the default, as with the upstream host.
+    `name: ${name}\nruntime: nodejs\n`,
   );
   const deps = Object.fromEntries(["@pulumi/pulumi", ...dependencies].map((d) => [d, "*"]));
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, dependencies: deps }, null, 2));
