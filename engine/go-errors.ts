@@ -17,6 +17,13 @@ export function fetchFailure(output: string): string | undefined {
     if (list) return `cannot fetch Go module ${list[1]}: ${list[2]?.trim()}`;
     const network = /(\S+@\S+?):? .*(dial tcp|Could not resolve host|no such host|i\/o timeout|connection refused)(.*)/.exec(line);
     if (network) return `cannot fetch Go module ${network[1]}: network error (${network[2]}${network[3] ?? ""})`.trim();
+    const disabled = /module lookup disabled by (GOPROXY=\S+|GOFLAGS=-mod=\S+)/.exec(line);
+    if (disabled) {
+      // The module is the first one go tried to download (go: downloading <path> <version>).
+      const first = output.match(/^go: downloading (\S+) (\S+)$/m);
+      const module = first ? `${first[1]}@${first[2]}` : "(see the log)";
+      return `cannot fetch Go module ${module}: module lookup disabled by ${disabled[1]}`;
+    }
     const missing = /(missing go\.sum entry for module providing package \S+|no required module provides package \S+)/.exec(line);
     if (missing) return `${missing[1]} (run go mod tidy in the wrapper module)`;
   }

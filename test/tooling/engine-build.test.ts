@@ -33,6 +33,16 @@ test("a version list the proxy refuses and a network failure are fetch failures 
   );
 });
 
+test("an offline module cache names the first module go could not download", () => {
+  // Verbatim shape of `go build` with an empty GOMODCACHE and GOPROXY=off.
+  const output = [
+    "go: downloading github.com/pulumi/pulumi/sdk/v3 v3.274.1",
+    "go: downloading google.golang.org/grpc v1.83.2",
+    "main.go:19:2: module lookup disabled by GOPROXY=off",
+  ].join("\n");
+  assert.equal(fetchFailure(output), "cannot fetch Go module github.com/pulumi/pulumi/sdk/v3@v3.274.1: module lookup disabled by GOPROXY=off");
+});
+
 test("a compile error is not reported as a fetch failure", () => {
   const output = "# example.com/m\n./main.go:3:2: undefined: foo\n";
   assert.equal(fetchFailure(output), undefined);
