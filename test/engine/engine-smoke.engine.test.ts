@@ -79,6 +79,21 @@ engineTest("the language host runs a TypeScript program on a file backend, no ne
   }
 });
 
+engineTest("a program that throws fails pulumi up with the SDK's own message", ["pulumi-language-nodejs"], (binDir) => {
+  const project = smokeProject(
+    binDir,
+    "smoke-throws",
+    [],
+    ['import * as pulumi from "@pulumi/pulumi";', 'new pulumi.Config().require("missingKey");', ""].join("\n"),
+  );
+  try {
+    project.pulumi(["stack", "init", "dev"]);
+    assert.throws(() => project.pulumi(["up", "--yes", "--skip-preview"]), /Missing required configuration variable 'smoke-throws:missingKey'/);
+  } finally {
+    project.cleanup();
+  }
+});
+
 engineTest("the engine learns the program's provider plugins and versions from the language host", ["pulumi-language-nodejs"], (binDir) => {
   const project = smokeProject(binDir, "smoke-about", ["@pulumi/tls", "@pulumi/docker"], "export const x = 1;\n");
   try {
