@@ -6,8 +6,8 @@
 // packages a program depends on (from node_modules), and runs the program with the Pulumi SDK's
 // own `@pulumi/pulumi/cmd/run` entry point, which does all the real work.
 //
-// Not supported (the upstream host has them): `--sync` pipes for synchronous invokes, debugger
-// attach, Bun, `pulumi install`, code generation and policy packs run as plugins (RunPlugin).
+// It also runs TypeScript policy packs (RunPlugin). Not supported (the upstream host has them):
+// `--sync` pipes for synchronous invokes, debugger attach, Bun, `pulumi install`, code generation.
 package main
 
 import (

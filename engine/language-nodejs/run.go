@@ -98,16 +98,16 @@ func runEnvironment(req *pulumirpc.RunRequest) ([]string, []string, error) {
 	return env, nodeArgs, nil
 }
 
-// locateRunEntryPoint resolves the SDK entry point from the program directory, as `require` would.
-func locateRunEntryPoint(programDir string) (string, error) {
+// locateModule resolves an SDK module from the program directory, as `require` would.
+func locateModule(programDir, module string) (string, error) {
 	for dir := programDir; ; dir = filepath.Dir(dir) {
-		candidate := filepath.Join(dir, "node_modules", filepath.FromSlash(runEntryPoint))
+		candidate := filepath.Join(dir, "node_modules", filepath.FromSlash(module))
 		if _, err := os.Stat(candidate); err == nil {
 			return candidate, nil
 		}
 		if filepath.Dir(dir) == dir {
 			return "", fmt.Errorf("could not find %s from %s: run `npm install` in the program's directory",
-				runEntryPoint, programDir)
+				module, programDir)
 		}
 	}
 }
@@ -119,7 +119,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	runPath, err := locateRunEntryPoint(req.GetInfo().GetProgramDirectory())
+	runPath, err := locateModule(req.GetInfo().GetProgramDirectory(), runEntryPoint)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}

@@ -94,6 +94,37 @@ engineTest("a program that throws fails pulumi up with the SDK's own message", [
   }
 });
 
+engineTest("pulumi preview runs this repository's policy pack, which refuses a stack without the volume", ["pulumi-language-nodejs"], (binDir) => {
+  const project = smokeProject(
+    binDir,
+    "smoke-policy",
+    [],
+    [
+      'import * as pulumi from "@pulumi/pulumi";',
+      "class Box extends pulumi.ComponentResource {",
+      "  constructor(name: string) {",
+      '    super("docstown:smoke:Box", name, {}, {});',
+      "    this.registerOutputs({});",
+      "  }",
+      "}",
+      'new Box("box");',
+      "",
+    ].join("\n"),
+  );
+  try {
+    project.pulumi(["stack", "init", "dev"]);
+    const policies = join(__dirname, "..", "..", "policies");
+    assert.throws(
+      () => project.pulumi(["preview", "--policy-pack", policies]),
+      (err: Error) =>
+        /\[mandatory\]\s+persistent-volume-presence/.test(err.message) &&
+        /the stack has no droplet and no DocsTown container/.test(err.message),
+    );
+  } finally {
+    project.cleanup();
+  }
+});
+
 engineTest("the engine learns the program's provider plugins and versions from the language host", ["pulumi-language-nodejs"], (binDir) => {
   const project = smokeProject(binDir, "smoke-about", ["@pulumi/tls", "@pulumi/docker"], "export const x = 1;\n");
   try {
