@@ -116,11 +116,13 @@ describe("demo images on a real Docker engine", { skip }, () => {
 
   test("web: healthy by the program's own probe only after its boot delay; serves the repos page", async () => {
     const probe = webHealthcheck("localhost", BOOT_SECONDS);
+    const [kind, command] = probe.tests as string[];
+    assert.equal(kind, "CMD-SHELL", "the probe is a shell command line: the image must have /bin/sh");
     const started = Date.now();
     must(["run", "-d", "--name", `${N}-web`, ...APP_FLAGS, ...APP_ENV, "--network-alias", WEB_ALIAS,
       "-e", "TARGET_PORT=3000", "-e", `DEMO_BOOT_SECONDS=${BOOT_SECONDS}`, "--sysctl", "net.ipv4.ip_unprivileged_port_start=80",
       "-v", `${N}-repos:/data/repos`, "--stop-timeout", "20",
-      "--health-cmd", String(probe.tests[1]), "--health-interval", "1s", "--health-timeout", String(probe.timeout), "--health-retries", "3",
+      "--health-cmd", String(command), "--health-interval", "1s", "--health-timeout", String(probe.timeout), "--health-retries", "3",
       images["app"] as string, ...WEB_COMMAND]);
     await waitFor("web healthy", 30000, () => (health(`${N}-web`) === "healthy" ? true : undefined));
     assert.ok(Date.now() - started >= BOOT_SECONDS * 1000, "not healthy before the boot delay");
