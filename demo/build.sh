@@ -94,7 +94,8 @@ passwd() {
 static_busybox() {
   local busybox=/bin/busybox
   [[ -x $busybox ]] || die "$busybox is missing (apt-get install busybox-static): it gives the images sh, hostname and chown"
-  file -b "$busybox" 2> /dev/null | grep -q 'statically linked' || die "$busybox is not statically linked (apt-get install busybox-static)"
+  # ldd refuses a static binary; a dynamic busybox would need libraries the image does not have.
+  ! ldd "$busybox" > /dev/null 2>&1 || die "$busybox is not statically linked (apt-get install busybox-static)"
   echo "$busybox"
 }
 
@@ -179,4 +180,11 @@ if wants app; then built+=("app=$(build_app)"); fi
 if wants postgres; then built+=("postgres=$(build_postgres)"); fi
 if wants proxy; then built+=("proxy=$(build_proxy)"); fi
 echo "demo images: done in $(elapsed "$total")" >&2
+if wants app && wants postgres; then
+  cat >&2 << EOF
+demo images: to run the local stack on them (nothing pulled), set in Pulumi.local.yaml:
+  docstown:app     image: ${prefix}demo, tag: "$version"
+  docstown:local   postgresImage: $(printf '%s\n' "${built[@]}" | sed -n 's/^postgres=//p'), imageSource: daemon
+EOF
+fi
 printf '%s\n' "${built[@]}"
