@@ -10,7 +10,7 @@ import { request } from "node:http";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ThrowawayCluster, pgSkipReason, type Login } from "../database/pg-cluster";
+import { ThrowawayCluster, findPgBin, pgSkipReason, type Login } from "../database/pg-cluster";
 import { buildDemoBinary, freePort, goMissing, skipUnlessCi, sleep, waitFor } from "./support";
 
 const skip = skipUnlessCi(goMissing(), pgSkipReason());
@@ -215,6 +215,30 @@ describe("demo binary against a real PostgreSQL", { skip }, () => {
     } finally {
       for (const s of supervisors) s.child.kill("SIGTERM");
       await Promise.all(supervisors.map((s) => s.exited));
+    }
+  });
+
+  test("jobs: a row locked by someone else is skipped, not waited for (SKIP LOCKED)", async () => {
+    primary("skip");
+    assert.equal(run(bin, ["rails", "db:prepare"], urls("skip")).status, 0);
+    const [locked, free] = cluster.must(APP, "skip_queue", "INSERT INTO docstown_demo_jobs (payload) VALUES ('locked'), ('free') RETURNING id;").split("\n");
+    // Another session holds the first row for 8 s, as a worker busy claiming it would.
+    const holder = spawn(join(findPgBin() as string, "psql"), ["-X", "-q", "-h", "127.0.0.1", "-p", String(cluster.port), "-U", APP.user, "-d", "skip_queue", "-c",
+      `BEGIN; SELECT id FROM docstown_demo_jobs WHERE id = ${locked} FOR UPDATE; SELECT pg_sleep(8); COMMIT;`], { env: { ...process.env, PGPASSWORD: APP.password }, stdio: "ignore" });
+    children.add(holder);
+    const held = new Promise<void>((resolve) => holder.on("exit", () => { children.delete(holder); resolve(); }));
+    await waitFor("the row lock taken", 5000, () =>
+      cluster.must(cluster.superuser, "postgres", "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE '%pg_sleep(8)%' AND l.mode = 'RowShareLock';") !== "0" ? true : undefined);
+    const worker = start(["jobs"], { ...urls("skip"), REPOS_PATH: join(dir, "repos-skip"), JOB_CONCURRENCY: "1" });
+    try {
+      await waitFor("the free job done while the other row is locked", 4000, () =>
+        cluster.must(APP, "skip_queue", `SELECT finished_at IS NOT NULL FROM docstown_demo_jobs WHERE id = ${free};`) === "t" ? true : undefined);
+      assert.equal(cluster.must(APP, "skip_queue", `SELECT claimed_at IS NULL FROM docstown_demo_jobs WHERE id = ${locked};`), "t");
+    } finally {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
+      holder.kill("SIGTERM");
+      await held;
     }
   });
 
