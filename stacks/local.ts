@@ -30,6 +30,7 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
   const database = new LocalDatabase("docstown-db", {
     provider,
     image: config.local.postgresImage,
+    imageSource: config.local.imageSource,
     password: config.secrets.localPostgresPassword ?? pulumi.secret(DEFAULT_LOCAL_DB_PASSWORD),
   });
 

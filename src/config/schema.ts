@@ -235,8 +235,10 @@ const localSchema = z.strictObject({
   postgresImage: imageReference.default("postgres:17"),
   reposVolumeName: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be a Docker volume name").default("docstown-repos"),
   /**
-   * Where the app image comes from: "registry" resolves app.image:tag to a digest like production;
-   * "daemon" uses an image built on this machine (docker build -t docstown:dev .) by its image id.
+   * Where the app and PostgreSQL images come from. "registry" resolves app.image:tag and
+   * local.postgresImage to digests like production. "daemon" takes both from this machine's
+   * Docker engine by name and runs them by image id, with no registry lookup: images built here
+   * (docker build -t docstown:dev ., or `npm run demo:images` for the demo app and PostgreSQL).
    */
   imageSource: z.enum(["registry", "daemon"], { message: "must be registry or daemon" }).default("registry"),
   /** Docker daemon address; default: the local socket. */

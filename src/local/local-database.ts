@@ -9,8 +9,13 @@ import { LOCAL_DB_HOST, LOCAL_DB_USER, localDatabaseUrls, postgresDataPath, post
 
 export interface LocalDatabaseArgs {
   readonly provider: docker.Provider;
-  /** Official postgres image reference (`postgres:17`), resolved to a digest. */
+  /** A postgres image reference (`postgres:17`); same environment contract as the official image. */
   readonly image: string;
+  /**
+   * "registry" (default) resolves the reference to a digest; "daemon" runs the engine's copy by
+   * name, e.g. the PostgreSQL image `npm run demo:images` builds with no registry.
+   */
+  readonly imageSource?: "registry" | "daemon";
   /** Password of the `docstown` login; a Pulumi secret. */
   readonly password: pulumi.Input<string>;
   readonly memoryMb?: number;
@@ -44,7 +49,7 @@ export class LocalDatabase extends pulumi.ComponentResource {
       child,
     );
     this.dataVolume = new docker.Volume(`${name}-data`, { labels: [{ label: "docstown.volume", value: "postgres" }] }, child);
-    const image = pinImage(`${name}-image`, { reference: args.image, source: "registry", provider: args.provider }, this);
+    const image = pinImage(`${name}-image`, { reference: args.image, source: args.imageSource ?? "registry", provider: args.provider }, this);
 
     this.container = new docker.Container(
       `${name}-postgres`,

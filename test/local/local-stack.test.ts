@@ -115,3 +115,25 @@ test("a locally built image (local.imageSource daemon) is run by its image id, w
   assert.equal(containerEnv(web).env["SENTRY_RELEASE"], web.inputs["image"]);
   assert.equal(containerEnv(web).env["SENTRY_ENVIRONMENT"], "local");
 });
+
+test("local.imageSource daemon also runs the PostgreSQL image from the engine by name (npm run demo:images), no registry lookup", async () => {
+  const r = await synthStack("local", {
+    "docstown:app": JSON.stringify({ image: "docstown-demo", tag: "1" }),
+    "docstown:local": JSON.stringify({ imageSource: "daemon", postgresImage: "docstown-postgres:15" }),
+  });
+  assert.equal(one(r, "docker:index/remoteImage:RemoteImage", "docstown-db-image").inputs["name"], "docstown-postgres:15");
+  assert.equal(one(r, "docker:index/remoteImage:RemoteImage", "docstown-image").inputs["name"], "docstown-demo:1");
+  const pg = role(r, "postgres");
+  assert.match(String(pg.inputs["image"]), /^sha256:[0-9a-f]{64}$/, "run by the image id the engine reports");
+  assert.deepEqual(pg.inputs["volumes"], [{ volumeName: one(r, "docker:index/volume:Volume", "docstown-db-data").id, containerPath: "/var/lib/postgresql/data" }]);
+});
+
+test("local.imageSource daemon runs the proxy image from the engine by name too", {
+  todo: "src/app/rails-app.ts pins the proxy image with source \"registry\" whatever imageSource says; it must pass args.imageSource",
+}, async () => {
+  const r = await synthStack("local", {
+    "docstown:app": JSON.stringify({ image: "docstown-demo", tag: "1", proxyImage: "docstown-caddy:2.11.2" }),
+    "docstown:local": JSON.stringify({ imageSource: "daemon", postgresImage: "docstown-postgres:15" }),
+  });
+  assert.equal(one(r, "docker:index/remoteImage:RemoteImage", "docstown-proxy-image").inputs["name"], "docstown-caddy:2.11.2");
+});
