@@ -95,7 +95,7 @@ export class RailsApp extends pulumi.ComponentResource {
     const reference = s.digest !== undefined ? `${s.image}@${s.digest}` : `${s.image}:${s.tag}`;
     const app = pinImage(`${name}-image`, { reference, source: args.imageSource ?? "registry", ...pinned }, this);
     // The proxy reference carries its digest (schema): used as is, never looked up in the registry.
-    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: "registry", ...pinned }, this);
+    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: args.imageSource ?? "registry", ...pinned }, this);
     this.imageDigest = app.digest;
 
     const env = withDatabaseUrls(args.environment, args.databaseUrls);

@@ -36,9 +36,7 @@ const appSchema = z.strictObject({
    * caddyserver/caddy#7547 (2.11.2+): up to 2.11.1 Caddy closes a request's body when the first
    * web container refuses the connection, so a POST retried during a deploy fails with 502 (#7546).
    */
-  proxyImage: imageReference
-    .refine((v) => /@sha256:[0-9a-f]{64}$/.test(v), "must pin a digest, e.g. caddy:2.11.2@sha256:<64 hex digits>; a tag alone moves when the registry rebuilds it (docs/upgrade-proxy.md)")
-    .default(DEFAULT_PROXY_IMAGE),
+  proxyImage: imageReference.default(DEFAULT_PROXY_IMAGE),
   webMemoryMb: z.number().int().min(256).max(65536).default(1536),
   workerMemoryMb: z.number().int().min(256).max(65536).default(1536),
   pidsLimit: z.number().int().min(64).max(32768).default(512),
@@ -245,6 +243,21 @@ const localSchema = z.strictObject({
   dockerHost: z.string().min(1).optional(),
 });
 
+const PINNED_DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+/**
+ * The proxy image is used as is, never looked up, so it must carry its digest; only the local
+ * stack with `local.imageSource: daemon` runs an image built on this machine, which has none.
+ */
+function requirePinnedProxyImage(proxyImage: string, ctx: z.RefinementCtx): void {
+  if (PINNED_DIGEST.test(proxyImage)) return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["app", "proxyImage"],
+    message: "must pin a digest, e.g. caddy:2.11.2@sha256:<64 hex digits>; a tag alone moves when the registry rebuilds it (docs/upgrade-proxy.md)",
+  });
+}
+
 /** Keys shared by every target. */
 const common = {
   app: appSchema,
@@ -266,13 +279,15 @@ export const productionSchema = z.strictObject({
   email: emailSchema,
   monitoring: monitoringSchema,
   backup: backupSchema.default(backupSchema.parse({})),
-});
+}).superRefine((c, ctx) => requirePinnedProxyImage(c.app.proxyImage, ctx));
 
 export const localStackSchema = z.strictObject({
   target: z.literal("local"),
   ...common,
   domain: z.string().min(1).default("localhost"),
   local: localSchema.default(localSchema.parse({})),
+}).superRefine((c, ctx) => {
+  if (c.local.imageSource !== "daemon") requirePinnedProxyImage(c.app.proxyImage, ctx);
 });
 
 export const plainConfigSchema = z.discriminatedUnion("target", [productionSchema, localStackSchema], {

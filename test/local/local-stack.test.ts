@@ -128,9 +128,7 @@ test("local.imageSource daemon also runs the PostgreSQL image from the engine by
   assert.deepEqual(pg.inputs["volumes"], [{ volumeName: one(r, "docker:index/volume:Volume", "docstown-db-data").id, containerPath: "/var/lib/postgresql/data" }]);
 });
 
-test("local.imageSource daemon runs the proxy image from the engine by name too", {
-  todo: "src/app/rails-app.ts pins the proxy image with source \"registry\" whatever imageSource says; it must pass args.imageSource",
-}, async () => {
+test("local.imageSource daemon runs the proxy image from the engine by name too", async () => {
   const r = await synthStack("local", {
     "docstown:app": JSON.stringify({ image: "docstown-demo", tag: "1", proxyImage: "docstown-caddy:2.11.2" }),
     "docstown:local": JSON.stringify({ imageSource: "daemon", postgresImage: "docstown-postgres:15" }),
