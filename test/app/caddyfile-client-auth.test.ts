@@ -6,12 +6,13 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer as createNetServer, connect, type AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCaddyfile } from "../../src/app/caddyfile";
 import { ORIGIN_PULL_CA_PATH } from "../../src/app/containers";
 import { proxyCaddyfileOptions } from "../../src/app/rails-app";
+import { freePort } from "../net";
 
 const CADDY = "/usr/bin/caddy";
 const skip = spawnSync(CADDY, ["version"]).status !== 0
@@ -37,16 +38,6 @@ function clientPki(dir: string, name: string): { ca: string; cert: string; key: 
   writeFileSync(ext, "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n");
   openssl(["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", cert]);
   return { ca, cert, key };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 async function listening(port: number, deadline = Date.now() + 15000): Promise<void> {

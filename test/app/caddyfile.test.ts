@@ -5,12 +5,12 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCaddyfile, type CaddyfileOptions } from "../../src/app/caddyfile";
 import { PUMA_PORT, WEB_ALIAS } from "../../src/app/containers";
 import { proxyCaddyfileOptions } from "../../src/app/rails-app";
+import { freePort } from "../net";
 
 const CADDY = "/usr/bin/caddy";
 const caddyVersion = spawnSync(CADDY, ["version"], { encoding: "utf8" });
@@ -84,16 +84,6 @@ test("caddy validate accepts the production Caddyfile", { skip: caddyMissing || 
 test("caddy validate accepts the local Caddyfile", { skip: caddyMissing || opensslMissing }, () => validate(LOCAL));
 
 // --- A real Caddy in front of a web "container" that is not listening yet, then is. ---
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function waitFor(port: number, deadline = Date.now() + 15000): Promise<void> {
   for (;;) {
