@@ -1,0 +1,124 @@
+// Bad input through the real engine: `pulumi preview` of this repository's program (index.ts, as
+// `pulumi up` loads it) on a broken production stack file ends with exactly the `docstown:<path>`
+// lines synth prints for the same file, no stack trace, and nothing but the stack declared. Config
+// is validated before any provider is registered, so no provider plugin is needed for this.
+// Skips with the reason when no engine is found, except under CI=true, where that fails.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { parse, stringify } from "yaml";
+import { locateEngine, locatePlugin } from "../../engine/locate";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const engine = locateEngine();
+const reason = !engine.found
+  ? engine.reason
+  : locatePlugin(engine, "pulumi-language-nodejs") ? undefined : "pulumi-language-nodejs not found (npm run engine)";
+const inCI = process.env.CI === "true";
+
+/** The committed production stack file, broken in two places the issue names. */
+function brokenStackFile(): Record<string, unknown> {
+  const doc = parse(fs.readFileSync(path.join(REPO, "Pulumi.production.yaml"), "utf8")) as { config: Record<string, unknown> };
+  doc.config["docstown:region"] = "mars1";
+  doc.config["docstown:volume"] = { ...(doc.config["docstown:volume"] as object), sizeGb: 5 };
+  return doc.config;
+}
+
+/** A copy of the project whose sources are links to this checkout; only the stack file is its own. */
+function project(): { dir: string; env: NodeJS.ProcessEnv; cleanup(): void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "docstown-engine-badcfg-"));
+  const dir = path.join(root, "program");
+  fs.mkdirSync(dir);
+  fs.mkdirSync(path.join(root, "state"));
+  fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  for (const entry of ["index.ts", "stacks", "src", "policies", "node_modules", "package.json", "tsconfig.json"]) {
+    fs.symlinkSync(path.join(REPO, entry), path.join(dir, entry));
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${engine.found ? engine.binDir : ""}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_HOME: path.join(root, "home"),
+    PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "bad-config-test",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    NO_COLOR: "1",
+  };
+  return { dir, env, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+const docstownLines = (text: string) =>
+  [...new Set(text.split("\n").map((l) => l.trim().replace(/^error: /, "")).filter((l) => /^docstown:[A-Za-z]/.test(l)))].sort();
+
+test("a broken production stack file: the real engine's preview names the same docstown: keys as synth, with no stack trace and nothing declared", {
+  skip: reason !== undefined && !inCI ? reason : false,
+  timeout: 600_000,
+}, () => {
+  assert.ok(reason === undefined && engine.found, `CI=true and ${reason}`);
+  const p = project();
+  try {
+    const pulumi = (args: string[]) =>
+      spawnSync(path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: p.dir, env: p.env, encoding: "utf8", timeout: 300_000 });
+    const init = pulumi(["stack", "init", "production"]);
+    assert.equal(init.status, 0, init.stderr);
+    // `stack init` wrote the passphrase salt; the broken settings go beside it.
+    const file = path.join(p.dir, "Pulumi.production.yaml");
+    const salted = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(file, stringify({ ...salted, config: brokenStackFile() }));
+
+    const preview = pulumi(["preview", "--stack", "production", "--json"]);
+    const output = `${preview.stdout}\n${preview.stderr}`;
+    assert.notEqual(preview.status, 0, "the preview fails");
+
+    const synth = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "src/synth/cli.ts"), "--stack", "production", "--config", file], {
+      cwd: REPO, encoding: "utf8", timeout: 300_000,
+    });
+    assert.equal(synth.status, 2, synth.stderr);
+    const expected = docstownLines(synth.stderr);
+    assert.ok(expected.some((l) => l.startsWith("docstown:region: ")), expected.join("\n"));
+    assert.ok(expected.includes("docstown:volume.sizeGb: must be at least 10"), expected.join("\n"));
+    assert.ok(expected.some((l) => l.startsWith("docstown:railsMasterKey: missing secret")), expected.join("\n"));
+    const doc = JSON.parse(preview.stdout) as { steps?: { urn: string }[]; diagnostics?: { message: string; severity: string }[] };
+    const errors = (doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+    assert.deepEqual(docstownLines(errors), expected, output);
+
+    assert.doesNotMatch(`${errors}\n${preview.stderr}`, /\n\s+at .+:\d+:\d+/, "no stack trace");
+    const steps = doc.steps ?? [];
+    assert.deepEqual(steps.map((s) => s.urn.split("::").pop()), ["docstown-production"], "only the stack itself is declared");
+  } finally {
+    p.cleanup();
+  }
+});
+
+test("a secret stored in plain text is refused by the program under the real engine, which tells it apart from an encrypted one", {
+  skip: reason !== undefined && !inCI ? reason : false,
+  timeout: 600_000,
+}, () => {
+  assert.ok(reason === undefined && engine.found, `CI=true and ${reason}`);
+  const p = project();
+  try {
+    const pulumi = (args: string[]) =>
+      spawnSync(path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: p.dir, env: p.env, encoding: "utf8", timeout: 300_000 });
+    assert.equal(pulumi(["stack", "init", "local"]).status, 0);
+    const file = path.join(p.dir, "Pulumi.local.yaml");
+    const salted = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    const committed = parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
+    fs.writeFileSync(file, stringify({ ...salted, config: committed.config }));
+    assert.equal(pulumi(["config", "set", "--secret", "docstown:railsMasterKey", "0123456789abcdef0123456789abcdef", "--stack", "local"]).status, 0);
+    assert.equal(pulumi(["config", "set", "--plaintext", "docstown:githubApiToken", "ghp_writtenInClear", "--stack", "local"]).status, 0);
+
+    const preview = pulumi(["preview", "--stack", "local", "--json"]);
+    assert.notEqual(preview.status, 0);
+    const doc = JSON.parse(preview.stdout) as { steps?: { urn: string }[]; diagnostics?: { message: string; severity: string }[] };
+    const errors = docstownLines((doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n"));
+    assert.deepEqual(errors, [
+      "docstown:githubApiToken: stored in plain text; set it with pulumi config set --secret docstown:githubApiToken <value>",
+    ], preview.stdout);
+    assert.deepEqual((doc.steps ?? []).map((s) => s.urn.split("::").pop()), ["docstown-local"], "only the stack itself is declared");
+  } finally {
+    p.cleanup();
+  }
+});
