@@ -4,7 +4,7 @@
 // is validated before any provider is registered, so no provider plugin is needed for this.
 // Skips with the reason when no engine is found, except under CI=true, where that fails.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -28,7 +28,14 @@ function brokenStackFile(): Record<string, unknown> {
 }
 
 /** A copy of the project whose sources are links to this checkout; only the stack file is its own. */
-function project(): { dir: string; env: NodeJS.ProcessEnv; cleanup(): void } {
+interface Project {
+  readonly dir: string;
+  /** Runs `pulumi <args>` in the project and returns what it did; never throws. */
+  pulumi(args: string[]): SpawnSyncReturns<string>;
+  cleanup(): void;
+}
+
+function project(): Project {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "docstown-engine-badcfg-"));
   const dir = path.join(root, "program");
   fs.mkdirSync(dir);
@@ -47,7 +54,20 @@ function project(): { dir: string; env: NodeJS.ProcessEnv; cleanup(): void } {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     NO_COLOR: "1",
   };
-  return { dir, env, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+  return {
+    dir,
+    pulumi: (args) => spawnSync(path.join(engine.found ? engine.binDir : "", "pulumi"), [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8", timeout: 300_000 }),
+    cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** What `pulumi preview --json` reports: its steps, and its error diagnostics as one text. */
+function previewResult(stdout: string): { declared: string[]; errors: string } {
+  const doc = JSON.parse(stdout) as { steps?: { urn: string }[]; diagnostics?: { message: string; severity: string }[] };
+  return {
+    declared: (doc.steps ?? []).map((s) => s.urn.split("::").pop() ?? s.urn),
+    errors: (doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n"),
+  };
 }
 
 const docstownLines = (text: string) =>
@@ -60,17 +80,14 @@ test("a broken production stack file: the real engine's preview names the same d
   assert.ok(reason === undefined && engine.found, `CI=true and ${reason}`);
   const p = project();
   try {
-    const pulumi = (args: string[]) =>
-      spawnSync(path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: p.dir, env: p.env, encoding: "utf8", timeout: 300_000 });
-    const init = pulumi(["stack", "init", "production"]);
+    const init = p.pulumi(["stack", "init", "production"]);
     assert.equal(init.status, 0, init.stderr);
     // `stack init` wrote the passphrase salt; the broken settings go beside it.
     const file = path.join(p.dir, "Pulumi.production.yaml");
     const salted = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
     fs.writeFileSync(file, stringify({ ...salted, config: brokenStackFile() }));
 
-    const preview = pulumi(["preview", "--stack", "production", "--json"]);
-    const output = `${preview.stdout}\n${preview.stderr}`;
+    const preview = p.pulumi(["preview", "--stack", "production", "--json"]);
     assert.notEqual(preview.status, 0, "the preview fails");
 
     const synth = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "src/synth/cli.ts"), "--stack", "production", "--config", file], {
@@ -81,13 +98,10 @@ test("a broken production stack file: the real engine's preview names the same d
     assert.ok(expected.some((l) => l.startsWith("docstown:region: ")), expected.join("\n"));
     assert.ok(expected.includes("docstown:volume.sizeGb: must be at least 10"), expected.join("\n"));
     assert.ok(expected.some((l) => l.startsWith("docstown:railsMasterKey: missing secret")), expected.join("\n"));
-    const doc = JSON.parse(preview.stdout) as { steps?: { urn: string }[]; diagnostics?: { message: string; severity: string }[] };
-    const errors = (doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n");
-    assert.deepEqual(docstownLines(errors), expected, output);
-
+    const { declared, errors } = previewResult(preview.stdout);
+    assert.deepEqual(docstownLines(errors), expected, preview.stdout);
     assert.doesNotMatch(`${errors}\n${preview.stderr}`, /\n\s+at .+:\d+:\d+/, "no stack trace");
-    const steps = doc.steps ?? [];
-    assert.deepEqual(steps.map((s) => s.urn.split("::").pop()), ["docstown-production"], "only the stack itself is declared");
+    assert.deepEqual(declared, ["docstown-production"], "only the stack itself is declared");
   } finally {
     p.cleanup();
   }
@@ -100,24 +114,21 @@ test("a secret stored in plain text is refused by the program under the real eng
   assert.ok(reason === undefined && engine.found, `CI=true and ${reason}`);
   const p = project();
   try {
-    const pulumi = (args: string[]) =>
-      spawnSync(path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: p.dir, env: p.env, encoding: "utf8", timeout: 300_000 });
-    assert.equal(pulumi(["stack", "init", "local"]).status, 0);
+    assert.equal(p.pulumi(["stack", "init", "local"]).status, 0);
     const file = path.join(p.dir, "Pulumi.local.yaml");
     const salted = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
     const committed = parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
     fs.writeFileSync(file, stringify({ ...salted, config: committed.config }));
-    assert.equal(pulumi(["config", "set", "--secret", "docstown:railsMasterKey", "0123456789abcdef0123456789abcdef", "--stack", "local"]).status, 0);
-    assert.equal(pulumi(["config", "set", "--plaintext", "docstown:githubApiToken", "ghp_writtenInClear", "--stack", "local"]).status, 0);
+    assert.equal(p.pulumi(["config", "set", "--secret", "docstown:railsMasterKey", "0123456789abcdef0123456789abcdef", "--stack", "local"]).status, 0);
+    assert.equal(p.pulumi(["config", "set", "--plaintext", "docstown:githubApiToken", "ghp_writtenInClear", "--stack", "local"]).status, 0);
 
-    const preview = pulumi(["preview", "--stack", "local", "--json"]);
+    const preview = p.pulumi(["preview", "--stack", "local", "--json"]);
     assert.notEqual(preview.status, 0);
-    const doc = JSON.parse(preview.stdout) as { steps?: { urn: string }[]; diagnostics?: { message: string; severity: string }[] };
-    const errors = docstownLines((doc.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message).join("\n"));
-    assert.deepEqual(errors, [
+    const { declared, errors } = previewResult(preview.stdout);
+    assert.deepEqual(docstownLines(errors), [
       "docstown:githubApiToken: stored in plain text; set it with pulumi config set --secret docstown:githubApiToken <value>",
     ], preview.stdout);
-    assert.deepEqual((doc.steps ?? []).map((s) => s.urn.split("::").pop()), ["docstown-local"], "only the stack itself is declared");
+    assert.deepEqual(declared, ["docstown-local"], "only the stack itself is declared");
   } finally {
     p.cleanup();
   }
