@@ -13,7 +13,7 @@ import { requiredVersion, TARGETS, targetVersion } from "../../engine/targets";
 test("a module the proxy refuses becomes one line naming the module and the reason", () => {
   // Verbatim output of `go build` here for a provider module the proxy does not serve.
   const output = [
-    "go: github.com/pulumi/pulumi-tls/provider/v5@v5.6.1: reading https://proxy.golang.org/github.com/pulumi/pulumi-tls/provider/v5/@v/v5.6.1.info: 403 Forbidden",
+    "go: github.com/pulumi/pulumi-tls/provider/v5@v5.6.1: reading https://goproxy.example/github.com/pulumi/pulumi-tls/provider/v5/@v/v5.6.1.info: 403 Forbidden",
     "\tserver response: This module version is not available.",
   ].join("\n");
   assert.equal(
@@ -24,11 +24,11 @@ test("a module the proxy refuses becomes one line naming the module and the reas
 
 test("a version list the proxy refuses and a network failure are fetch failures too", () => {
   assert.equal(
-    fetchFailure("go: module github.com/pulumi/pulumi-docker/provider/v5: reading https://proxy.golang.org/github.com/pulumi/pulumi-docker/provider/v5/@v/list: 403 Forbidden"),
+    fetchFailure("go: module github.com/pulumi/pulumi-docker/provider/v5: reading https://goproxy.example/github.com/pulumi/pulumi-docker/provider/v5/@v/list: 403 Forbidden"),
     "cannot fetch Go module github.com/pulumi/pulumi-docker/provider/v5: 403 Forbidden",
   );
   assert.match(
-    fetchFailure("go: example.com/m@v1.0.0: Get \"https://proxy.golang.org/example.com/m/@v/v1.0.0.info\": dial tcp: lookup proxy.golang.org: no such host") ?? "",
+    fetchFailure("go: example.com/m@v1.0.0: Get \"https://goproxy.example/example.com/m/@v/v1.0.0.info\": dial tcp: lookup goproxy.example: no such host") ?? "",
     /^cannot fetch Go module example\.com\/m@v1\.0\.0: network error/,
   );
 });
