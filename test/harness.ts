@@ -1,7 +1,12 @@
 import { resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "../src/config/load";
+import { createMocks } from "../src/synth/mocks";
 import type { RecordedResource, SynthResult } from "../src/synth/recorder";
 import { record } from "../src/synth/recorder";
+import { readStackFile } from "../src/synth/stack-file";
 import { synthesize } from "../src/synth/synthesize";
+import { composeStack } from "../stacks";
 
 export const PROJECT_DIR = resolve(__dirname, "..");
 
@@ -45,4 +50,43 @@ export function containerEnv(container: RecordedResource): { env: Record<string,
     if (isSecretPath(container, `envs[${i}]`)) secretNames.add(name);
   });
   return { env, secretNames };
+}
+
+type MockAnswer = { id: string | undefined; state: Record<string, unknown> };
+
+/** How a test bends the mocks for one run: its own answer to a resource or an invoke, else the shared mocks'. */
+export interface MockOverrides {
+  readonly newResource?: (args: pulumi.runtime.MockResourceArgs, answer: MockAnswer) => MockAnswer;
+  readonly call?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
+}
+
+/**
+ * Runs the production program from its committed stack file (placeholder secrets, `overrides`
+ * over its keys) under the mocks, as a preview (`dryRun`) or an update, and fails the test if the
+ * program throws. For tests that watch the calls a run makes rather than the recorded graph.
+ */
+export async function runProductionUnderMocks(dryRun: boolean, bend: MockOverrides = {}, overrides: Record<string, string> = {}): Promise<void> {
+  const { config, secretKeys } = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true);
+  pulumi.runtime.setAllConfig({ ...config, ...overrides }, secretKeys);
+  const mocks = createMocks();
+  let failure: unknown;
+  await pulumi.runtime.setMocks({
+    async newResource(args) {
+      const answer = (await mocks.newResource(args)) as MockAnswer;
+      return bend.newResource ? bend.newResource(args, answer) : answer;
+    },
+    call(args) {
+      return bend.call?.(args) ?? mocks.call(args);
+    },
+  }, "docstown", "production", dryRun);
+  await pulumi.runtime.runInPulumiStack(async () => {
+    try {
+      return await composeStack(loadConfig());
+    } catch (err) {
+      failure = err;
+      return {};
+    }
+  });
+  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
+  if (failure !== undefined) throw failure;
 }

@@ -4,16 +4,12 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { describe, test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { parseImageReference } from "../../src/app/image";
-import { loadConfig } from "../../src/config/load";
 import { productionSchema } from "../../src/config/schema";
 import { validateConfig } from "../../src/config/validate";
 import { SECRET_KEYS } from "../../src/config/secrets";
-import { createMocks } from "../../src/synth/mocks";
 import { readStackFile } from "../../src/synth/stack-file";
-import { composeStack } from "../../stacks";
-import { PROJECT_DIR } from "../harness";
+import { PROJECT_DIR, runProductionUnderMocks } from "../harness";
 
 const production = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true).config;
 const DEFAULT = productionSchema.shape.app.parse({ image: "ghcr.io/docstown/docstown" }).proxyImage;
@@ -31,36 +27,20 @@ interface Render {
  * tag lookup: two calls with different answers are the same config before and after the tag moved.
  */
 async function render(registryDigest: (name: string) => string, overrides: Record<string, string> = {}): Promise<Render> {
-  const { config, secretKeys } = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true);
-  pulumi.runtime.setAllConfig({ ...config, ...overrides }, secretKeys);
-  const mocks = createMocks();
   const lookups: string[] = [];
   const inputs = new Map<string, Record<string, unknown>>();
-  let failure: unknown;
-  await pulumi.runtime.setMocks({
-    async newResource(args) {
+  await runProductionUnderMocks(false, {
+    newResource(args, answer) {
       inputs.set(args.name, args.inputs as Record<string, unknown>);
-      return mocks.newResource(args);
+      return answer;
     },
     call(args) {
-      if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
-        const name = String(args.inputs["name"]);
-        lookups.push(name);
-        return { name, sha256Digest: registryDigest(name), insecureSkipVerify: false };
-      }
-      return mocks.call(args);
+      if (args.token !== "docker:index/getRegistryImage:getRegistryImage") return undefined;
+      const name = String(args.inputs["name"]);
+      lookups.push(name);
+      return { name, sha256Digest: registryDigest(name), insecureSkipVerify: false };
     },
-  }, "docstown", "production", false);
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      return await composeStack(loadConfig());
-    } catch (err) {
-      failure = err;
-      return {};
-    }
-  });
-  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
-  assert.equal(failure, undefined);
+  }, overrides);
   return {
     lookups,
     proxyImageName: String(inputs.get("docstown-proxy-image")?.["name"]),

@@ -8,16 +8,10 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { test } from "node:test";
 import { parse, stringify } from "yaml";
-import { locateEngine, locatePlugin } from "../../engine/locate";
+import { engineTest } from "./engine-test";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const engine = locateEngine();
-const reason = !engine.found
-  ? engine.reason
-  : locatePlugin(engine, "pulumi-language-nodejs") ? undefined : "pulumi-language-nodejs not found (npm run engine)";
-const inCI = process.env.CI === "true";
 
 /** The committed production stack file, broken in two places the issue names. */
 function brokenStackFile(): Record<string, unknown> {
@@ -35,7 +29,7 @@ interface Project {
   cleanup(): void;
 }
 
-function project(): Project {
+function project(binDir: string): Project {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "docstown-engine-badcfg-"));
   const dir = path.join(root, "program");
   fs.mkdirSync(dir);
@@ -46,7 +40,7 @@ function project(): Project {
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${engine.found ? engine.binDir : ""}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
     PULUMI_HOME: path.join(root, "home"),
     PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
     PULUMI_CONFIG_PASSPHRASE: "bad-config-test",
@@ -56,7 +50,7 @@ function project(): Project {
   };
   return {
     dir,
-    pulumi: (args) => spawnSync(path.join(engine.found ? engine.binDir : "", "pulumi"), [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8", timeout: 300_000 }),
+    pulumi: (args) => spawnSync(path.join(binDir, "pulumi"), [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8", timeout: 300_000 }),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 }
@@ -73,12 +67,8 @@ function previewResult(stdout: string): { declared: string[]; errors: string } {
 const docstownLines = (text: string) =>
   [...new Set(text.split("\n").map((l) => l.trim().replace(/^error: /, "")).filter((l) => /^docstown:[A-Za-z]/.test(l)))].sort();
 
-test("a broken production stack file: the real engine's preview names the same docstown: keys as synth, with no stack trace and nothing declared", {
-  skip: reason !== undefined && !inCI ? reason : false,
-  timeout: 600_000,
-}, () => {
-  assert.ok(reason === undefined && engine.found, `CI=true and ${reason}`);
-  const p = project();
+engineTest("a broken production stack file: the real engine's preview names the same docstown: keys as synth, with no stack trace and nothing declared", ["pulumi-language-nodejs"], (binDir) => {
+  const p = project(binDir);
   try {
     const init = p.pulumi(["stack", "init", "production"]);
     assert.equal(init.status, 0, init.stderr);
@@ -107,12 +97,8 @@ test("a broken production stack file: the real engine's preview names the same d
   }
 });
 
-test("a secret stored in plain text is refused by the program under the real engine, which tells it apart from an encrypted one", {
-  skip: reason !== undefined && !inCI ? reason : false,
-  timeout: 600_000,
-}, () => {
-  assert.ok(reason === undefined && engine.found, `CI=true and ${reason}`);
-  const p = project();
+engineTest("a secret stored in plain text is refused by the program under the real engine, which tells it apart from an encrypted one", ["pulumi-language-nodejs"], (binDir) => {
+  const p = project(binDir);
   try {
     assert.equal(p.pulumi(["stack", "init", "local"]).status, 0);
     const file = path.join(p.dir, "Pulumi.local.yaml");

@@ -6,33 +6,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
-import { locateEngine, locatePlugin } from "../../engine/locate";
 import { TARGETS, targetVersion } from "../../engine/targets";
+import { engine, engineTest } from "./engine-test";
 import { smokeProject } from "./smoke-program";
-
-const engine = locateEngine();
-const inCI = process.env.CI === "true";
-
-/** Why a test cannot run (undefined when it can); in CI a missing binary fails the test instead. */
-function missing(...binaries: string[]): string | undefined {
-  if (!engine.found) return engine.reason;
-  const absent = binaries.filter((b) => !locatePlugin(engine, b));
-  if (absent.length === 0) return undefined;
-  return `${absent.join(", ")} not found next to ${engine.binDir}/pulumi or on PATH (see README, Engine build)`;
-}
-
-function engineTest(name: string, binaries: string[], fn: (binDir: string) => void): void {
-  const reason = missing(...binaries);
-  if (reason && !inCI) {
-    test(name, { skip: reason }, () => {});
-    return;
-  }
-  test(name, { timeout: 600_000 }, () => {
-    assert.ok(!reason && engine.found, `CI=true and ${reason}`);
-    fn(engine.binDir);
-  });
-}
 
 engineTest("the CLI prints the version it was stamped with", [], (binDir) => {
   const run = spawnSync(`${binDir}/pulumi`, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
