@@ -10,6 +10,18 @@ import { TARGETS, targetVersion } from "../../engine/targets";
 import { engine, engineTest } from "./engine-test";
 import { smokeProject } from "./smoke-program";
 
+/** A program with one component and no provider: what the engine needs without any plugin. */
+const BOX_PROGRAM = [
+  'import * as pulumi from "@pulumi/pulumi";',
+  "class Box extends pulumi.ComponentResource {",
+  "  constructor(name: string) {",
+  '    super("docstown:smoke:Box", name, {}, {});',
+  "    this.registerOutputs({});",
+  "  }",
+  "}",
+  'new Box("box");',
+];
+
 engineTest("the CLI prints the version it was stamped with", [], (binDir) => {
   const run = spawnSync(`${binDir}/pulumi`, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
   assert.equal(run.status, 0, run.stderr);
@@ -25,14 +37,7 @@ engineTest("the language host runs a TypeScript program on a file backend, no ne
     "smoke-component",
     [],
     [
-      'import * as pulumi from "@pulumi/pulumi";',
-      "class Box extends pulumi.ComponentResource {",
-      "  constructor(name: string) {",
-      '    super("docstown:smoke:Box", name, {}, {});',
-      "    this.registerOutputs({});",
-      "  }",
-      "}",
-      'new Box("box");',
+      ...BOX_PROGRAM,
       'const cfg = new pulumi.Config();',
       'export const greeting = pulumi.output(cfg.require("who")).apply((w) => `hello ${w} from ${pulumi.getStack()}`);',
       'export const secretLength = cfg.requireSecret("token").apply((t) => t.length);',
@@ -76,14 +81,7 @@ engineTest("pulumi preview runs this repository's policy pack, which refuses a s
     "smoke-policy",
     [],
     [
-      'import * as pulumi from "@pulumi/pulumi";',
-      "class Box extends pulumi.ComponentResource {",
-      "  constructor(name: string) {",
-      '    super("docstown:smoke:Box", name, {}, {});',
-      "    this.registerOutputs({});",
-      "  }",
-      "}",
-      'new Box("box");',
+      ...BOX_PROGRAM,
       "",
     ].join("\n"),
   );
