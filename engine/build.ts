@@ -1,7 +1,8 @@
 // `npm run engine`: builds the Pulumi CLI and the Node.js language host from Go modules into
 // .engine/bin, through a cache of finished binaries outside the checkout.
 //
-//   npm run engine                 build (or copy from the cache) every target
+//   npm run engine                 build (or copy from the cache) every target: the CLI, the
+//                                  Node.js language host and the Docker resource plugin
 //   npm run engine -- --only pulumi
 //   npm run engine -- --force      ignore the binary cache (Go's own caches still apply)
 import { spawn, spawnSync } from "node:child_process";
@@ -9,10 +10,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheKey, cacheRoot, placeBinary } from "./cache";
 import { fetchFailure, lastError } from "./go-errors";
-import { ENGINE_DIR, REPO_ROOT, TARGETS, targetVersion, type EngineTarget } from "./targets";
+import { ENGINE_DIR, REPO_ROOT, SCHEMA_DIR, TARGETS, targetVersion, type EngineTarget } from "./targets";
 
 const BIN_DIR = path.join(REPO_ROOT, ".engine", "bin");
 const LOG_DIR = path.join(REPO_ROOT, ".engine", "logs");
+
 
 class EngineError extends Error {}
 
@@ -36,17 +38,17 @@ function buildFlags(target: EngineTarget, version: string): string[] {
   ];
 }
 
-/** Runs `go build` in the wrapper module, logging to .engine/logs, printing elapsed time. */
-async function goBuild(target: EngineTarget, flags: string[], out: string): Promise<void> {
+/** Runs a command in the wrapper module, logging to .engine/logs/<label>.log, printing elapsed time. */
+async function run(target: EngineTarget, label: string, command: string, args: string[], what: string): Promise<void> {
   fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logPath = path.join(LOG_DIR, `${target.binary}.log`);
+  const logPath = path.join(LOG_DIR, `${label}.log`);
   const log = fs.openSync(logPath, "w");
   const started = Date.now();
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
-  const ticker = setInterval(() => say(`${target.binary}: still building (${elapsed()})`), 30_000);
+  const ticker = setInterval(() => say(`${label}: still ${what} (${elapsed()})`), 30_000);
   try {
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn("go", ["build", ...flags, "-o", out, target.pkg], {
+      const child = spawn(command, args, {
         cwd: path.join(ENGINE_DIR, target.dir),
         env: { ...process.env, GOFLAGS: [process.env.GOFLAGS, "-mod=readonly"].filter(Boolean).join(" ") },
         stdio: ["ignore", log, log],
@@ -56,14 +58,31 @@ async function goBuild(target: EngineTarget, flags: string[], out: string): Prom
     });
     if (code !== 0) {
       const output = fs.readFileSync(logPath, "utf8");
-      const reason = fetchFailure(output) ?? `go build failed: ${lastError(output)}`;
-      throw new EngineError(`${target.binary}: ${reason} (full log: ${path.relative(REPO_ROOT, logPath)})`);
+      const reason = fetchFailure(output) ?? `${what} failed: ${lastError(output)}`;
+      throw new EngineError(`${label}: ${reason} (full log: ${path.relative(REPO_ROOT, logPath)})`);
     }
-    say(`${target.binary}: built in ${elapsed()}`);
+    say(`${label}: done ${what} in ${elapsed()}`);
   } finally {
     clearInterval(ticker);
     fs.closeSync(log);
   }
+}
+
+function goBuild(target: EngineTarget, label: string, pkg: string, flags: string[], out: string): Promise<void> {
+  return run(target, label, "go", ["build", ...flags, "-o", out, pkg], "building");
+}
+
+/**
+ * Builds the schema generator, runs it, and leaves schema.json where the plugin embeds it; returns
+ * the schema's path. The generator only maps names, so it is built without the release flags.
+ */
+async function generateSchema(target: EngineTarget, schema: NonNullable<EngineTarget["schema"]>, version: string, work: string): Promise<string> {
+  const generator = path.join(work, "tfgen");
+  await goBuild(target, `${target.binary}-tfgen`, schema.generator, ["-trimpath", `-ldflags=-X main.version=${version}`], generator);
+  await run(target, `${target.binary}-schema`, generator, ["schema", "--out", work, "--skip-docs", "--skip-examples"], "generating the schema");
+  const generated = path.join(work, "schema.json");
+  fs.copyFileSync(generated, path.join(ENGINE_DIR, target.dir, schema.embedAt));
+  return generated;
 }
 
 async function buildTarget(target: EngineTarget, goVer: string, force: boolean): Promise<void> {
@@ -71,18 +90,35 @@ async function buildTarget(target: EngineTarget, goVer: string, force: boolean):
   const flags = buildFlags(target, version);
   const key = cacheKey(target, version, goVer, flags);
   const cached = path.join(cacheRoot(), key, target.binary);
+  const cachedSchema = `${cached}.schema.json`;
   const dest = path.join(BIN_DIR, target.binary);
-  if (!force && fs.existsSync(cached)) {
+  const placeSchema = () => {
+    if (target.schema === undefined) return;
+    fs.mkdirSync(SCHEMA_DIR, { recursive: true });
+    fs.copyFileSync(cachedSchema, path.join(SCHEMA_DIR, `${target.binary}.json`));
+  };
+  if (!force && fs.existsSync(cached) && (target.schema === undefined || fs.existsSync(cachedSchema))) {
     placeBinary(cached, dest);
+    placeSchema();
     say(`${target.binary} ${version}: from cache ${path.dirname(cached)}`);
     return;
   }
   say(`${target.binary} ${version}: building with ${goVer} (first build downloads modules; minutes)`);
-  const tmp = `${cached}.tmp-${process.pid}`;
   fs.mkdirSync(path.dirname(cached), { recursive: true });
-  await goBuild(target, flags, tmp);
-  fs.renameSync(tmp, cached);
+  const work = fs.mkdtempSync(path.join(path.dirname(cached), ".work-"));
+  try {
+    if (target.schema !== undefined) {
+      const schema = await generateSchema(target, target.schema, version, work);
+      fs.copyFileSync(schema, cachedSchema);
+    }
+    const tmp = path.join(work, target.binary);
+    await goBuild(target, target.binary, target.pkg, flags, tmp);
+    fs.renameSync(tmp, cached);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
   placeBinary(cached, dest);
+  placeSchema();
 }
 
 function parseArgs(argv: readonly string[]): { only?: Set<string>; force: boolean } {

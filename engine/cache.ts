@@ -13,13 +13,18 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, "docstown-engine");
 }
 
-/** The wrapper's own files (go.mod, go.sum, *.go) in a stable order. */
-function wrapperFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && /^(go\.mod|go\.sum|.*\.go)$/.test(e.name))
-    .map((e) => e.name)
-    .sort();
+/**
+ * The wrapper's own files (go.mod, go.sum, *.go), its nested modules' and commands' included, as
+ * paths relative to it in a stable order. A generated schema.json is an output, not an input.
+ */
+export function wrapperFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix === "" ? e.name : `${prefix}/${e.name}`;
+    if (e.isDirectory()) out.push(...wrapperFiles(dir, rel));
+    else if (e.isFile() && /^(go\.mod|go\.sum|.*\.go)$/.test(e.name)) out.push(rel);
+  }
+  return out.sort();
 }
 
 /**

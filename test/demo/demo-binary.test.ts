@@ -1,7 +1,7 @@
 // The demo app binary (demo/rails) against a real PostgreSQL: what the Rails runtime contract
 // asks of bin/rails db:prepare, ./bin/thrust ./bin/rails server and bin/jobs, run on the host
 // so each behaviour can be timed and signalled precisely. The image around it is tested in
-// demo-images.docker.test.ts.
+// demo-images.engine.test.ts.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";

@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { cacheKey, cacheRoot } from "../../engine/cache";
+import { cacheKey, cacheRoot, wrapperFiles } from "../../engine/cache";
 import { fetchFailure, lastError } from "../../engine/go-errors";
 import { locateEngine, locatePlugin } from "../../engine/locate";
-import { requiredVersion, TARGETS, targetVersion } from "../../engine/targets";
+import { DOCKER_SDK_VERSION, ENGINE_DIR, requiredVersion, TARGETS, targetVersion } from "../../engine/targets";
 
 test("a module the proxy refuses becomes one line naming the module and the reason", () => {
   // Verbatim output of `go build` here for a provider module the proxy does not serve.
@@ -53,7 +53,25 @@ test("each binary's version is the one its wrapper go.mod requires", () => {
   assert.equal(requiredVersion("require (\n\tgithub.com/pulumi/pulumi/pkg/v3 v3.274.1 // indirect\n)", "github.com/pulumi/pulumi/pkg/v3"), "v3.274.1");
   assert.equal(requiredVersion("require github.com/pulumi/pulumi/sdk/v3 v3.274.1\n", "github.com/pulumi/pulumi/sdk/v3"), "v3.274.1");
   assert.throws(() => requiredVersion("module x\n", "github.com/pulumi/pulumi/pkg/v3"), /not required/);
-  for (const target of TARGETS) assert.match(targetVersion(target), /^v\d+\.\d+\.\d+$/, target.binary);
+  for (const target of TARGETS.filter((t) => t.fixedVersion === undefined)) assert.match(targetVersion(target), /^v\d+\.\d+\.\d+$/, target.binary);
+});
+
+test("the Docker plugin reports the version of the @pulumi/docker SDK the program is locked to", () => {
+  // Each registration the SDK sends names its package version; a plugin reporting another one
+  // would send the engine looking for a download.
+  const sdk = JSON.parse(fs.readFileSync(require.resolve("@pulumi/docker/package.json"), "utf8")) as { pulumi: { version: string } };
+  const docker = TARGETS.find((t) => t.binary === "pulumi-resource-docker");
+  assert.ok(docker?.schema, "pulumi-resource-docker is a target with a generated schema");
+  assert.equal(targetVersion(docker), sdk.pulumi.version);
+  assert.equal(DOCKER_SDK_VERSION, sdk.pulumi.version);
+});
+
+test("the Docker plugin's cache key covers its nested shim module and both commands", () => {
+  const files = wrapperFiles(path.join(ENGINE_DIR, "docker"));
+  for (const f of ["go.mod", "go.sum", "provider.go", "shim/go.mod", "shim/shim.go", "cmd/pulumi-tfgen-docker/main.go", "cmd/pulumi-resource-docker/main.go"]) {
+    assert.ok(files.includes(f), `${f} is hashed`);
+  }
+  assert.ok(!files.some((f) => f.endsWith("schema.json")), "the generated schema is an output, not a key input");
 });
 
 test("the cache key changes with the version, the flags and the Go version", () => {

@@ -10,7 +10,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { APP_USER, MIGRATE_COMMAND, NO_NEW_PRIVILEGES, WEB_ALIAS, WEB_COMMAND, WORKER_COMMAND, webHealthcheck } from "../../src/app/containers";
+import { APP_OWNER, APP_USER, MIGRATE_COMMAND, NO_NEW_PRIVILEGES, WEB_ALIAS, WEB_COMMAND, WORKER_COMMAND, webHealthcheck } from "../../src/app/containers";
 import { LOCAL_DB_HOST, LOCAL_DB_USER, localDatabaseUrls, postgresDataPath, postgresHealthTest } from "../../src/local/postgres";
 import { RAILS_DATABASES } from "../../src/database/rails";
 import { DEMO_DIR, dockerMissing, goMissing, skipUnlessCi, sleep, waitFor } from "./support";
@@ -76,7 +76,7 @@ describe("demo images on a real Docker engine", { skip }, () => {
 
   test("the app image: FROM scratch, uid/gid 1000, WORKDIR /rails, the Rails entrypoint, the web command by default", () => {
     const [config] = JSON.parse(must(["image", "inspect", images["app"] as string])) as { Config: { User: string; WorkingDir: string; Entrypoint: string[]; Cmd: string[] } }[];
-    assert.equal(config?.Config.User, APP_USER);
+    assert.equal(config?.Config.User, APP_OWNER);
     assert.equal(config?.Config.WorkingDir, "/rails");
     assert.deepEqual(config?.Config.Entrypoint, ["/rails/bin/docker-entrypoint"]);
     assert.deepEqual(config?.Config.Cmd, WEB_COMMAND);
@@ -102,7 +102,7 @@ describe("demo images on a real Docker engine", { skip }, () => {
 
   test("repos chown, then db:prepare as uid 1000 marks all four databases; the failing build exits 1", () => {
     must(["run", "--rm", "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "CHOWN", "--security-opt", NO_NEW_PRIVILEGES, "--read-only",
-      "--network", "none", "-v", `${N}-repos:/data/repos`, images["app"] as string, "chown", APP_USER, "/data/repos"]);
+      "--network", "none", "-v", `${N}-repos:/data/repos`, images["app"] as string, "chown", APP_OWNER, "/data/repos"]);
     const bad = docker(["run", "--rm", ...APP_FLAGS, ...APP_ENV, failing, ...MIGRATE_COMMAND]);
     assert.equal(bad.status, 1, bad.stderr);
     assert.match(bad.stderr, /fails on purpose/);
