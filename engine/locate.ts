@@ -54,3 +54,29 @@ export function locatePlugin(
   const dir = whichDir(binary, envPath);
   return dir ? path.join(dir, binary) : undefined;
 }
+
+export type EngineWithPlugins =
+  | { readonly found: true; readonly binDir: string; readonly source: "built" | "path" }
+  | { readonly found: false; readonly binDir: string; readonly missing: readonly string[] };
+
+/**
+ * A CLI that can run a program needing `plugins` with automatic plugin downloads off: a `pulumi`
+ * on PATH whose plugins sit beside it or on PATH (someone installed a full toolchain: use it),
+ * else .engine/bin with them. When neither is complete, `missing` names what .engine/bin lacks,
+ * that is, what `npm run engine` has to build.
+ */
+export function locateEngineWithPlugins(
+  plugins: readonly string[],
+  repoRoot: string = path.dirname(__dirname),
+  envPath: string | undefined = process.env.PATH,
+): EngineWithPlugins {
+  const complete = (binDir: string) => plugins.every((p) => locatePlugin({ binDir }, p, envPath) !== undefined);
+  const onPath = whichDir("pulumi", envPath);
+  if (onPath && complete(onPath)) return { found: true, binDir: onPath, source: "path" };
+  const built = path.join(repoRoot, ".engine", "bin");
+  const missing = ["pulumi", ...plugins].filter((b) =>
+    b === "pulumi" ? !isExecutable(path.join(built, b)) : locatePlugin({ binDir: built }, b, envPath) === undefined,
+  );
+  if (missing.length === 0) return { found: true, binDir: built, source: "built" };
+  return { found: false, binDir: built, missing };
+}
