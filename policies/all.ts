@@ -1,5 +1,6 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { cloudflareAlwaysHttps, cloudflareKnownResourceTypes, cloudflareMinTls, cloudflareSslStrict, cloudflareWebRecordsProxied } from "./cloudflare";
+import { containerCapabilityNames, containerUploadUser } from "./container-daemon-forms";
 import { containerNoDockerSocket, containerNoSensitiveHostPaths } from "./container-host-paths";
 import {
   containerCapabilities,
@@ -45,8 +46,10 @@ export const allPolicies: Policies = [
   containerNoDockerSocket,
   containerNoSensitiveHostPaths,
   containerCapabilities,
+  containerCapabilityNames,
   containerSecurityOptions,
   containerNoHostDevices,
+  containerUploadUser,
   containerRestartPolicy,
   containerLogRotation,
   containerMemoryLimit,

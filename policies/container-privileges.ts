@@ -1,7 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import {
+  OWNER_STEPS,
   type Props,
   type Read,
+  STEP_LABEL,
   type Unknown,
   TYPES,
   UNKNOWN,
@@ -20,23 +22,21 @@ import {
  * What a container may do to the host beyond its own files: kernel capabilities, the root user,
  * and the security profiles Docker applies (CIS Docker Benchmark 4.1, 5.3, 5.5, 5.21, 5.22).
  * Each role gets only what the program gives it on purpose:
- * - proxy: NET_BIND_SERVICE, because the official caddy image's binary carries that file
+ * - proxy: CAP_NET_BIND_SERVICE, because the official caddy image's binary carries that file
  *   capability and the kernel refuses to exec it when the bounding set lacks it;
- * - the repos-owner step (role migrate, label docstown.step=repos-owner): CHOWN and root, to hand
- *   a fresh root-owned Docker volume to the app's uid, under the conditions of `isConfinedReposOwner`;
+ * - the owner steps (role migrate, label docstown.step=repos-owner or proxy-data-owner): CAP_CHOWN
+ *   and root, to hand a fresh root-owned Docker volume to the app's or Caddy's uid, under the
+ *   conditions of `isConfinedOwnerStep`;
  * - everything else: no capability, a non-root user.
+ * Capabilities are compared in the daemon's read-back form (`CAP_CHOWN`), whatever the spelling.
  */
 
 const container = (name: string) => `container ${quote(name)}`;
 
-/** The label that names a one-shot step of a role, and the one step allowed to run as root. */
-export const STEP_LABEL = "docstown.step";
-export const REPOS_OWNER_STEP = "repos-owner";
-
 /** moby's oci/caps DefaultCapabilities: what a container holds when nothing is dropped. */
 export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
-  "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID",
-  "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+  "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
 ];
 
 function labelValue(props: Props, name: string): Read<string> {
@@ -46,22 +46,25 @@ function labelValue(props: Props, name: string): Read<string> {
   return entry === undefined ? undefined : readString(entry, "value");
 }
 
-/** Is this the repos-owner step (role migrate, step repos-owner)? */
-export function isReposOwnerStep(props: Props): boolean {
-  return readRole(props) === "migrate" && labelValue(props, STEP_LABEL) === REPOS_OWNER_STEP;
+/** The owner step a container is (role migrate, a docstown.step of OWNER_STEPS), or undefined. */
+export function ownerStep(props: Props): string | undefined {
+  if (readRole(props) !== "migrate") return undefined;
+  const step = labelValue(props, STEP_LABEL);
+  return typeof step === "string" && (OWNER_STEPS as readonly string[]).includes(step) ? step : undefined;
 }
 
 /** Capabilities each container may end up with, beyond none. */
 export function allowedCapabilities(props: Props): readonly string[] {
-  if (isReposOwnerStep(props)) return ["CHOWN"];
-  if (readRole(props) === "proxy") return ["NET_BIND_SERVICE"];
+  if (ownerStep(props) !== undefined) return ["CAP_CHOWN"];
+  if (readRole(props) === "proxy") return ["CAP_NET_BIND_SERVICE"];
   return [];
 }
 
-/** Docker's spelling rules: case-insensitive, `CAP_` optional, `ALL` special. */
+/** Docker's spelling rules: case-insensitive, `CAP_` optional, `ALL` special; the result is the read-back form. */
 export function normalizeCapability(cap: string): string {
   const upper = cap.trim().toUpperCase();
-  return upper.startsWith("CAP_") ? upper.slice(4) : upper;
+  if (upper === "ALL" || upper.startsWith("CAP_")) return upper;
+  return `CAP_${upper}`;
 }
 
 /**
@@ -92,8 +95,8 @@ export function readCapabilities(props: Props): string[] | Unknown {
 export const containerCapabilities: ResourceValidationPolicy = {
   name: "container-capabilities",
   description:
-    "Containers drop every kernel capability and add back only their role's (proxy: NET_BIND_SERVICE; " +
-    "the repos-owner step: CHOWN; others: none) (CIS Docker 5.3).",
+    "Containers drop every kernel capability and add back only their role's (proxy: CAP_NET_BIND_SERVICE; " +
+    "the owner steps: CAP_CHOWN; others: none) (CIS Docker 5.3).",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
     if (readRole(props) === UNKNOWN || labelValue(props, STEP_LABEL) === UNKNOWN) return;
@@ -115,21 +118,21 @@ export function isRootUser(user: string): boolean {
 }
 
 /**
- * The repos-owner step may run as root only this confined: not privileged, no capability but CHOWN,
- * no network, a read-only root filesystem, no privilege gain. It can then take any file inside its
- * mounts (that is its job: give the fresh volume to the app's uid) and nothing outside them; which
- * host paths it may mount is container-no-sensitive-host-paths' concern. Any other root container,
- * or this step with more, is refused: the label alone opens nothing.
+ * An owner step may run as root only this confined: not privileged, no capability but CHOWN, no
+ * network, a read-only root filesystem, no privilege gain. It can then take any file inside its
+ * mounts (that is its job: give the fresh volume to the app's or Caddy's uid) and nothing outside
+ * them; which host paths it may mount is container-no-sensitive-host-paths' concern. Any other
+ * root container, or such a step with more, is refused: the label alone opens nothing.
  */
-export function isConfinedReposOwner(props: Props): boolean {
-  if (!isReposOwnerStep(props)) return false;
+export function isConfinedOwnerStep(props: Props): boolean {
+  if (ownerStep(props) === undefined) return false;
   const caps = readCapabilities(props);
   const opts = readStrings(props, "securityOpts");
   const noNewPrivileges = Array.isArray(opts) && opts.some((o) => /^no-new-privileges(?:[:=]true)?$/i.test(o.trim()));
   return (
     readBoolean(props, "privileged") !== true &&
     caps !== UNKNOWN &&
-    caps.every((c) => c === "CHOWN") &&
+    caps.every((c) => c === "CAP_CHOWN") &&
     readString(props, "networkMode") === "none" &&
     readBoolean(props, "readOnly") === true &&
     noNewPrivileges
@@ -139,26 +142,27 @@ export function isConfinedReposOwner(props: Props): boolean {
 export const containerNonRoot: ResourceValidationPolicy = {
   name: "container-non-root",
   description:
-    "Containers set a non-root user (CIS Docker 4.1); only the repos-owner step runs as root, with CHOWN alone, " +
-    "no network and a read-only root filesystem.",
+    `Containers set a non-root user (CIS Docker 4.1); only the owner steps (${OWNER_STEPS.join(", ")}) run as root, ` +
+    "with CAP_CHOWN alone, no network and a read-only root filesystem.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
     const user = readString(props, "user");
     if (user === UNKNOWN) return;
     if (user === undefined || user.trim() === "") {
-      report(`${container(args.name)} sets no user, so it runs as the image's user (often root); set a non-root uid such as "1000:1000" (CIS Docker 4.1)`);
+      report(`${container(args.name)} sets no user, so it runs as the image's user (often root); set a non-root uid such as "1000" (CIS Docker 4.1)`);
       return;
     }
     if (!isRootUser(user)) return;
-    if (isReposOwnerStep(props)) {
-      if (isConfinedReposOwner(props)) return;
+    const step = ownerStep(props);
+    if (step !== undefined) {
+      if (isConfinedOwnerStep(props)) return;
       report(
-        `${container(args.name)} (step ${REPOS_OWNER_STEP}) runs as root (user ${quote(user)}) without the confinement that allows it: ` +
-          'capabilities only CHOWN, networkMode "none", readOnly, securityOpts "no-new-privileges:true"',
+        `${container(args.name)} (step ${step}) runs as root (user ${quote(user)}) without the confinement that allows it: ` +
+          'capabilities only CAP_CHOWN, networkMode "none", readOnly, securityOpts "no-new-privileges:true"',
       );
       return;
     }
-    report(`${container(args.name)} runs as root (user ${quote(user)}); set a non-root uid such as "1000:1000" (CIS Docker 4.1)`);
+    report(`${container(args.name)} runs as root (user ${quote(user)}); set a non-root uid such as "1000" (CIS Docker 4.1)`);
   }),
 };
 

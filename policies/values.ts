@@ -43,6 +43,17 @@ export const ROLE_LABEL = "docstown.role";
 export const ROLES = ["web", "worker", "migrate", "proxy", "postgres"] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * The label that names a one-shot step of a role, and the steps allowed to run as root: each
+ * hands a fresh, root-owned Docker volume to the unprivileged user of the role that writes it
+ * (the repository clone to the app, Caddy's data directory to the proxy).
+ */
+export const STEP_LABEL = "docstown.step";
+export const REPOS_OWNER_STEP = "repos-owner";
+export const PROXY_DATA_OWNER_STEP = "proxy-data-owner";
+export const OWNER_STEPS = [REPOS_OWNER_STEP, PROXY_DATA_OWNER_STEP] as const;
+export type OwnerStep = (typeof OWNER_STEPS)[number];
+
 /** The unknown-value sentinels of node_modules/@pulumi/policy/proxy.js (the engine's wire values). */
 const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean

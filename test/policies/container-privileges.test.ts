@@ -7,7 +7,7 @@ import {
   containerNonRoot,
   containerSecurityOptions,
   effectiveCapabilities,
-  isConfinedReposOwner,
+  isConfinedOwnerStep,
   isRootUser,
   unconfiningSecurityOpt,
 } from "../../policies/container-privileges";
@@ -18,16 +18,18 @@ import { UNKNOWN_ARRAY, UNKNOWN_OBJECT, UNKNOWN_STRING, find, localGraph, messag
 const web = (props: Record<string, unknown>) => setProps(productionGraph(), "docstown-web", props);
 const proxy = (props: Record<string, unknown>) => setProps(productionGraph(), "docstown-proxy", props);
 const reposOwner = (props: Record<string, unknown>) => setProps(localGraph(), "docstown-repos-owner", props);
+const proxyDataOwner = (props: Record<string, unknown>) => setProps(localGraph(), "docstown-proxy-data-owner", props);
 
 describe("container-capabilities", () => {
-  test("Docker's arithmetic: ALL added wins, ALL dropped keeps the adds, else the defaults", () => {
+  test("Docker's arithmetic: ALL added wins, ALL dropped keeps the adds, else the defaults; names in the read-back form", () => {
     assert.deepEqual(effectiveCapabilities(["ALL"], ["ALL"]), ["ALL"]);
-    assert.deepEqual(effectiveCapabilities(["cap_chown", "CHOWN"], ["all"]), ["CHOWN"]);
+    assert.deepEqual(effectiveCapabilities(["cap_chown", "CHOWN", "CAP_CHOWN"], ["all"]), ["CAP_CHOWN"]);
     assert.deepEqual(effectiveCapabilities([], ["NET_RAW"]).length, 13);
-    assert.deepEqual(effectiveCapabilities([], []).includes("DAC_OVERRIDE"), true);
+    assert.deepEqual(effectiveCapabilities([], ["CAP_NET_RAW"]).length, 13);
+    assert.deepEqual(effectiveCapabilities([], []).includes("CAP_DAC_OVERRIDE"), true);
   });
 
-  test("compliant graphs pass: proxy with NET_BIND_SERVICE or without, the repos-owner step with CHOWN", async () => {
+  test("compliant graphs pass: proxy with CAP_NET_BIND_SERVICE or without, both owner steps with CAP_CHOWN", async () => {
     assert.deepEqual(await messages(containerCapabilities, productionGraph()), []);
     assert.deepEqual(await messages(containerCapabilities, localGraph()), []);
     assert.deepEqual(await messages(containerCapabilities, proxy({ capabilities: { drops: ["ALL"] } })), []);
@@ -42,26 +44,37 @@ describe("container-capabilities", () => {
 
   test("one capability beyond the role's", async () => {
     assert.deepEqual(await messages(containerCapabilities, web({ capabilities: { drops: ["ALL"], adds: ["CAP_SYS_ADMIN"] } })), [
-      'container "docstown-web" holds capabilities SYS_ADMIN; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
+      'container "docstown-web" holds capabilities CAP_SYS_ADMIN; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
     ]);
-    assert.deepEqual(await messages(containerCapabilities, proxy({ capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE", "NET_ADMIN"] } })), [
-      'container "docstown-proxy" holds capabilities NET_ADMIN; set capabilities.drops ["ALL"] and add back only what its role needs (NET_BIND_SERVICE) (CIS Docker 5.3)',
+    assert.deepEqual(await messages(containerCapabilities, proxy({ capabilities: { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE", "CAP_NET_ADMIN"] } })), [
+      'container "docstown-proxy" holds capabilities CAP_NET_ADMIN; set capabilities.drops ["ALL"] and add back only what its role needs (CAP_NET_BIND_SERVICE) (CIS Docker 5.3)',
     ]);
   });
 
-  test("NET_BIND_SERVICE is the proxy's alone; CHOWN the repos-owner step's alone", async () => {
-    assert.deepEqual(await messages(containerCapabilities, web({ capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] } })), [
-      'container "docstown-web" holds capabilities NET_BIND_SERVICE; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
+  test("CAP_NET_BIND_SERVICE is the proxy's alone; CAP_CHOWN the owner steps' alone", async () => {
+    assert.deepEqual(await messages(containerCapabilities, web({ capabilities: { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] } })), [
+      'container "docstown-web" holds capabilities CAP_NET_BIND_SERVICE; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
     ]);
-    const migrate = setProps(productionGraph(), "docstown-migrate", { capabilities: { drops: ["ALL"], adds: ["CHOWN"] } });
+    const migrate = setProps(productionGraph(), "docstown-migrate", { capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN"] } });
     assert.deepEqual(await messages(containerCapabilities, migrate), [
-      'container "docstown-migrate" holds capabilities CHOWN; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
+      'container "docstown-migrate" holds capabilities CAP_CHOWN; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
     ]);
+    const otherStep = setProps(localGraph(), "docstown-proxy-data-owner", {
+      labels: [{ label: "docstown.role", value: "migrate" }, { label: "docstown.step", value: "certs-owner" }],
+    });
+    assert.deepEqual(await messages(containerCapabilities, otherStep), [
+      'container "docstown-proxy-data-owner" holds capabilities CAP_CHOWN; set capabilities.drops ["ALL"] and add back only what its role needs (none) (CIS Docker 5.3)',
+    ]);
+  });
+
+  test("the allow-list reads any spelling Docker accepts", async () => {
+    assert.deepEqual(await messages(containerCapabilities, proxy({ capabilities: { drops: ["all"], adds: ["net_bind_service"] } })), []);
+    assert.deepEqual(await messages(containerCapabilities, reposOwner({ capabilities: { drops: ["ALL"], adds: ["CHOWN"] } })), []);
   });
 
   test("no capabilities setting keeps Docker's 14 defaults", async () => {
     const [message] = await messages(containerCapabilities, web({ capabilities: undefined }));
-    assert.match(message ?? "", /^container "docstown-web" holds capabilities CHOWN, DAC_OVERRIDE, .*AUDIT_WRITE;/);
+    assert.match(message ?? "", /^container "docstown-web" holds capabilities CAP_CHOWN, CAP_DAC_OVERRIDE, .*CAP_AUDIT_WRITE;/);
   });
 
   test("unknown capabilities are skipped", async () => {
@@ -181,43 +194,56 @@ describe("container-non-root", () => {
     for (const user of ["1000", "1000:0", "65534:65534", "postgres", "10"]) assert.equal(isRootUser(user), false, user);
   });
 
-  test("compliant graphs pass, the confined repos-owner step included", async () => {
+  test("compliant graphs pass, the confined owner steps included", async () => {
     assert.deepEqual(await messages(containerNonRoot, productionGraph()), []);
     assert.deepEqual(await messages(containerNonRoot, localGraph()), []);
-    assert.equal(isConfinedReposOwner(find(localGraph(), "docstown-repos-owner").props), true);
+    assert.equal(isConfinedOwnerStep(find(localGraph(), "docstown-repos-owner").props), true);
+    assert.equal(isConfinedOwnerStep(find(localGraph(), "docstown-proxy-data-owner").props), true);
+    assert.equal(isConfinedOwnerStep(find(reposOwner({ capabilities: { drops: ["ALL"], adds: ["CHOWN"] } }), "docstown-repos-owner").props), true, "CHOWN spelled without CAP_");
   });
 
   test("user 0:0, root, and no user are mandatory violations", async () => {
     const found = await violations(containerNonRoot, web({ user: "0:0" }));
     assert.deepEqual(found.map((v) => [v.enforcementLevel, v.message]), [
-      ["mandatory", 'container "docstown-web" runs as root (user "0:0"); set a non-root uid such as "1000:1000" (CIS Docker 4.1)'],
+      ["mandatory", 'container "docstown-web" runs as root (user "0:0"); set a non-root uid such as "1000" (CIS Docker 4.1)'],
     ]);
     assert.deepEqual(await messages(containerNonRoot, web({ user: "root" })), [
-      'container "docstown-web" runs as root (user "root"); set a non-root uid such as "1000:1000" (CIS Docker 4.1)',
+      'container "docstown-web" runs as root (user "root"); set a non-root uid such as "1000" (CIS Docker 4.1)',
     ]);
     assert.deepEqual(await messages(containerNonRoot, proxy({ user: undefined })), [
-      'container "docstown-proxy" sets no user, so it runs as the image\'s user (often root); set a non-root uid such as "1000:1000" (CIS Docker 4.1)',
+      'container "docstown-proxy" sets no user, so it runs as the image\'s user (often root); set a non-root uid such as "1000" (CIS Docker 4.1)',
     ]);
   });
 
-  test("the step label alone opens nothing: root needs CHOWN only, no network, a read-only root, no-new-privileges", async () => {
+  test("the step label alone opens nothing: root needs CAP_CHOWN only, no network, a read-only root, no-new-privileges", async () => {
     const refused = (props: Record<string, unknown>) => messages(containerNonRoot, reposOwner(props));
     const expected = [
       'container "docstown-repos-owner" (step repos-owner) runs as root (user "0:0") without the confinement that allows it: ' +
-        'capabilities only CHOWN, networkMode "none", readOnly, securityOpts "no-new-privileges:true"',
+        'capabilities only CAP_CHOWN, networkMode "none", readOnly, securityOpts "no-new-privileges:true"',
     ];
-    assert.deepEqual(await refused({ capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE"] } }), expected);
+    assert.deepEqual(await refused({ capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE"] } }), expected);
     assert.deepEqual(await refused({ capabilities: undefined }), expected);
     assert.deepEqual(await refused({ networkMode: undefined, networksAdvanced: [{ name: "docstown" }] }), expected);
     assert.deepEqual(await refused({ readOnly: false }), expected);
     assert.deepEqual(await refused({ securityOpts: [] }), expected);
     assert.deepEqual(await refused({ privileged: true }), expected);
+    assert.deepEqual(await messages(containerNonRoot, proxyDataOwner({ networkMode: undefined, networksAdvanced: [{ name: "docstown" }] })), [
+      'container "docstown-proxy-data-owner" (step proxy-data-owner) runs as root (user "0:0") without the confinement that allows it: ' +
+        'capabilities only CAP_CHOWN, networkMode "none", readOnly, securityOpts "no-new-privileges:true"',
+    ]);
+  });
+
+  test("only the two owner steps: another step name on a root container is plain root", async () => {
+    const graph = proxyDataOwner({ labels: [{ label: "docstown.role", value: "migrate" }, { label: "docstown.step", value: "certs-owner" }] });
+    assert.deepEqual(await messages(containerNonRoot, graph), [
+      'container "docstown-proxy-data-owner" runs as root (user "0:0"); set a non-root uid such as "1000" (CIS Docker 4.1)',
+    ]);
   });
 
   test("a root container labelled repos-owner with another role is plain root", async () => {
     const graph = reposOwner({ labels: [{ label: "docstown.role", value: "web" }, { label: "docstown.step", value: "repos-owner" }] });
     assert.deepEqual(await messages(containerNonRoot, graph), [
-      'container "docstown-repos-owner" runs as root (user "0:0"); set a non-root uid such as "1000:1000" (CIS Docker 4.1)',
+      'container "docstown-repos-owner" runs as root (user "0:0"); set a non-root uid such as "1000" (CIS Docker 4.1)',
     ]);
   });
 

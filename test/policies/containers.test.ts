@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { containerCapabilityNames, containerUploadUser } from "../../policies/container-daemon-forms";
 import { containerNoDockerSocket, containerNoSensitiveHostPaths, exposesDockerSocket } from "../../policies/container-host-paths";
 import {
   containerCapabilities,
@@ -48,8 +49,10 @@ const ALL: readonly ResourceValidationPolicy[] = [
   containerNoDockerSocket,
   containerNoSensitiveHostPaths,
   containerCapabilities,
+  containerCapabilityNames,
   containerSecurityOptions,
   containerNoHostDevices,
+  containerUploadUser,
   containerRestartPolicy,
   containerLogRotation,
   containerMemoryLimit,

@@ -89,7 +89,8 @@ function appContainer(role: string, extra: Record<string, unknown>): Record<stri
     restart: "unless-stopped",
     logDriver: "local",
     memory: 1024,
-    user: "1000:1000",
+    // The bare uid: a "uid:gid" user with uploads fails the create (moby #34142).
+    user: "1000",
     readOnly: true,
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"] },
@@ -262,9 +263,9 @@ export function productionGraph(): RecordedPolicyResource[] {
     props: appContainer("proxy", {
       image: PROXY_IMAGE,
       name: "docstown-proxy",
-      user: "65534:65534",
+      user: "65534",
       // The official caddy image's binary carries cap_net_bind_service=+ep: exec needs it in the bounding set.
-      capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] },
       ports: [{ internal: 8443, external: 443 }, { internal: 8080, external: 80 }],
       uploads: [{ file: "/etc/caddy/tls/origin.crt", content: "-----BEGIN CERTIFICATE-----\n...", permissions: "0444" }],
     }),
@@ -292,6 +293,8 @@ export function localGraph(): RecordedPolicyResource[] {
   const localImage = `sha256:${"7e".repeat(32)}`;
   const network = r({ type: "docker:index/network:Network", name: "docstown-network", props: { name: "docstown" } });
   const repos = r({ type: "docker:index/volume:Volume", name: "docstown-repos", props: { name: "docstown-repos" } });
+  const proxyData = r({ type: "docker:index/volume:Volume", name: "docstown-proxy-data", props: { name: "docstown-proxy-data" } });
+  const proxyDataMount = [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }];
   const pgData = r({ type: "docker:index/volume:Volume", name: "docstown-postgres-data", props: { name: "docstown-postgres-data" } });
   const app = r({ type: "docstown:app:App", name: "docstown", props: {} });
   const local = (c: Spec) => r({ ...c, parent: app });
@@ -346,31 +349,48 @@ export function localGraph(): RecordedPolicyResource[] {
   const proxy = local({
     type: "docker:index/container:Container",
     name: "docstown-proxy",
-    props: appContainer("proxy", { image: PROXY_IMAGE, name: "docstown-proxy", user: "65534:65534", ports: [{ internal: 8080, external: 8080 }] }),
-    deps: { networksAdvanced: [network] },
+    props: appContainer("proxy", {
+      image: PROXY_IMAGE,
+      name: "docstown-proxy",
+      user: "65534",
+      capabilities: { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] },
+      ports: [{ internal: 8080, external: 8080 }],
+      // Caddy's local CA on a volume; only the Caddyfile is uploaded.
+      mounts: proxyDataMount,
+      uploads: [{ file: "/etc/caddy/Caddyfile", content: "{\n\tadmin off\n}\n", permissions: "0444" }],
+    }),
+    deps: { networksAdvanced: [network], mounts: [proxyData] },
   });
-  // Hands the fresh, root-owned repos volume to the app's uid: root with CHOWN alone, no network.
-  const reposOwner = local({
-    type: "docker:index/container:Container",
-    name: "docstown-repos-owner",
-    props: withoutKey("networksAdvanced", appContainer("migrate", {
+  // Hand a fresh, root-owned volume to the uid that writes it: root with CAP_CHOWN alone, no network.
+  const ownerStep = (step: string, owner: string, path: string, mount: Record<string, unknown>) =>
+    withoutKey("networksAdvanced", appContainer("migrate", {
       image: localImage,
-      name: "docstown-repos-owner",
-      command: ["chown", "1000:1000", "/data/repos"],
+      name: `docstown-${step}`,
+      command: ["chown", owner, path],
       user: "0:0",
-      capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
+      capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN"] },
       memory: 64,
       restart: "no",
       networkMode: "none",
       labels: [
         { label: "docstown.role", value: "migrate" },
-        { label: "docstown.step", value: "repos-owner" },
+        { label: "docstown.step", value: step },
       ],
-      volumes: reposMount,
-    })),
+      ...mount,
+    }));
+  const reposOwner = local({
+    type: "docker:index/container:Container",
+    name: "docstown-repos-owner",
+    props: ownerStep("repos-owner", "1000:1000", "/data/repos", { volumes: reposMount }),
     deps: { volumes: [repos] },
   });
-  return [network, repos, pgData, app, postgres, reposOwner, web, worker, migrate, proxy];
+  const proxyDataOwner = local({
+    type: "docker:index/container:Container",
+    name: "docstown-proxy-data-owner",
+    props: ownerStep("proxy-data-owner", "65534:65534", "/data", { mounts: proxyDataMount }),
+    deps: { mounts: [proxyData] },
+  });
+  return [network, repos, proxyData, pgData, app, postgres, reposOwner, proxyDataOwner, web, worker, migrate, proxy];
 }
 
 // ---------------------------------------------------------------------------------------------

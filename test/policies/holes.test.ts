@@ -54,6 +54,10 @@ const holes: [string, () => RecordedPolicyResource[], string][] = [
   ["a container with no user", () => web({ user: undefined }), "container-non-root"],
   ["the repos-owner label on a root container with DAC_OVERRIDE", () =>
     setProps(localGraph(), "docstown-repos-owner", { capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE"] } }), "container-non-root"],
+  // Seen only through the real plugin and daemon (issue 18): a create that fails, a replacement on every up.
+  ["the proxy's user as uid:gid beside its uploads", () => setProps(productionGraph(), "docstown-proxy", { user: "65534:65534" }), "container-upload-user"],
+  ["a capability without the CAP_ prefix", () =>
+    setProps(productionGraph(), "docstown-proxy", { capabilities: { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] } }), "container-capability-names"],
   ["a HostnameTlsSetting lowering min_tls_version to 1.0", () =>
     withResource("cloudflare:index/hostnameTlsSetting:HostnameTlsSetting", "docstown-host-tls", { zoneId: ZONE_ID, hostname: "docstown.org", settingId: "min_tls_version", value: "1.0" }),
     "cloudflare-min-tls"],

@@ -280,7 +280,7 @@ describe("persistent-volume-presence: local stack", () => {
   });
 
   test("no docker volume at all", async () => {
-    const graph = without(without(localGraph(), "docstown-repos"), "docstown-postgres-data");
+    const graph = without(without(without(localGraph(), "docstown-repos"), "docstown-postgres-data"), "docstown-proxy-data");
     assert.deepEqual(await messages(policy, graph), [
       "the stack has no droplet and no docker:index/volume:Volume; /data/repos would live in the containers' writable layers and be lost on replacement",
     ]);
