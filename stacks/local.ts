@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { LOCAL_CA_ROOT_PATH } from "../src/app/containers";
 import { runtimeEnvironment } from "../src/app/environment";
 import { RailsApp } from "../src/app/rails-app";
 import type { LocalConfig } from "../src/config/load";
@@ -7,7 +8,6 @@ import { mustHaveSecret } from "../src/config/load";
 import { smtpSettings } from "../src/email/records";
 import { LocalDatabase } from "../src/local/local-database";
 import { DEFAULT_LOCAL_DB_PASSWORD } from "../src/local/postgres";
-import { SelfSignedCertificate } from "../src/local/self-signed-certificate";
 
 /** Where the clone lives in the containers; production mounts its block volume at the same path. */
 const LOCAL_REPOS_PATH = "/data/repos";
@@ -15,7 +15,8 @@ const LOCAL_REPOS_PATH = "/data/repos";
 /**
  * The local rehearsal stack: the same RailsApp (proxy, migrate, web, worker) on this machine's
  * Docker engine, a PostgreSQL container instead of the managed cluster, a Docker volume for the
- * clone and a self-signed certificate. No cloud account is touched.
+ * clone, and TLS from Caddy's own local CA. No cloud account is touched, and no Pulumi plugin but
+ * docker is needed.
  */
 export function localStack(config: LocalConfig): Record<string, unknown> {
   const { httpPort, httpsPort } = config.local;
@@ -41,7 +42,13 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
     { provider, retainOnDelete: true },
   );
 
-  const certificate = new SelfSignedCertificate("docstown-local-tls", { hosts: [config.domain] });
+  // Caddy's local CA (root and key) lives here. Kept by `pulumi destroy` and fixed in name, so a
+  // later `up` finds the same CA: a root the user trusted once stays trusted.
+  const proxyData = new docker.Volume(
+    "docstown-proxy-data",
+    { name: config.local.proxyDataVolumeName, labels: [{ label: "docstown.volume", value: "proxy-data" }] },
+    { provider, retainOnDelete: true },
+  );
   const appHost = httpsPort === 443 ? config.domain : `${config.domain}:${httpsPort}`;
 
   const app = new RailsApp("docstown", {
@@ -61,7 +68,7 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
     }),
     repos: { volumeName: repos.name },
     mountPath: LOCAL_REPOS_PATH,
-    tls: { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem },
+    tls: { internalCa: { volumeName: proxyData.name } },
     proxy: { host: config.domain, aliases: [], httpPort, httpsPort },
     backendNetworks: [database.network.name],
     migrateAfter: [database.container],
@@ -75,5 +82,9 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
     migrateContainer: app.migrate.name,
     postgresContainer: database.container.name,
     reposVolume: repos.name,
+    proxyContainer: app.proxy.name,
+    // Where the root certificate to trust is: `docker cp <proxyContainer>:<caPath> local-ca.crt`.
+    caVolume: app.caVolume,
+    caPath: LOCAL_CA_ROOT_PATH,
   };
 }

@@ -21,6 +21,19 @@
  * once, a removed one never does (measured in test/app/zero-downtime.docker.test.ts).
  */
 
+/** A certificate and its key, uploaded beside the Caddyfile (production: the Origin CA certificate). */
+export interface CaddyTlsFiles {
+  readonly certificateFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * Where the served certificate comes from: files, or `internal`, Caddy's own local CA, which
+ * keeps its root in Caddy's data directory (pki/authorities/local/root.crt) and issues and renews
+ * the site's certificate itself (the local stack: nothing to generate or install beforehand).
+ */
+export type CaddyTls = CaddyTlsFiles | "internal";
+
 export interface CaddyfileOptions {
   /** Host the app is served on. */
   readonly host: string;
@@ -30,7 +43,7 @@ export interface CaddyfileOptions {
   readonly listen: { readonly http: number; readonly https: number };
   /** The HTTPS port clients use, for redirect targets (443 is left out of URLs). */
   readonly publicHttpsPort: number;
-  readonly tls: { readonly certificateFile: string; readonly keyFile: string };
+  readonly tls: CaddyTls;
   /**
    * CA file of authenticated origin pulls: when set, every HTTPS site requires a client
    * certificate signed by it, so only the CDN zone holding that certificate reaches the app.
@@ -64,7 +77,8 @@ function port(value: number, what: string): number {
 /** Renders the Caddyfile; throws on any value that could break out of its directive. */
 export function renderCaddyfile(o: CaddyfileOptions): string {
   for (const h of [o.host, ...o.aliases, o.upstream.host]) check(HOST.test(h), `not a host name: ${JSON.stringify(h)}`);
-  for (const p of [o.tls.certificateFile, o.tls.keyFile, ...(o.clientCaFile !== undefined ? [o.clientCaFile] : [])]) {
+  const files = o.tls === "internal" ? [] : [o.tls.certificateFile, o.tls.keyFile];
+  for (const p of [...files, ...(o.clientCaFile !== undefined ? [o.clientCaFile] : [])]) {
     check(PATH.test(p), `not an absolute path: ${JSON.stringify(p)}`);
   }
   if (o.clientIpHeader !== undefined) check(HEADER.test(o.clientIpHeader), `not a header name: ${JSON.stringify(o.clientIpHeader)}`);
@@ -76,10 +90,11 @@ export function renderCaddyfile(o: CaddyfileOptions): string {
   const authority = (host: string) => (publicPort === 443 ? host : `${host}:${publicPort}`);
   // `trusted_ca_cert_file` is understood by Caddy 2.6 (the tests' validator) and, as the legacy
   // spelling of `trust_pool file`, by 2.8 and later.
+  const source = o.tls === "internal" ? "internal" : `${o.tls.certificateFile} ${o.tls.keyFile}`;
   const tls = o.clientCaFile === undefined
-    ? `\ttls ${o.tls.certificateFile} ${o.tls.keyFile}`
+    ? `\ttls ${source}`
     : [
-        `\ttls ${o.tls.certificateFile} ${o.tls.keyFile} {`,
+        `\ttls ${source} {`,
         "\t\tclient_auth {",
         "\t\t\tmode require_and_verify",
         `\t\t\ttrusted_ca_cert_file ${o.clientCaFile}`,
@@ -91,8 +106,16 @@ export function renderCaddyfile(o: CaddyfileOptions): string {
     "# Rendered by src/app/caddyfile.ts; edit it there.",
     "{",
     "\tadmin off",
-    "\t# TLS comes from the certificate uploaded beside this file; no ACME state on the host.",
-    "\tauto_https off",
+    ...(o.tls === "internal"
+      ? [
+          // `auto_https off` would also stop Caddy from issuing the internal certificate (the
+          // handshake then fails); only its redirects go, the block below does that job.
+          "\t# TLS from Caddy's local CA, kept in its data directory; the HTTP block below redirects.",
+          "\tauto_https disable_redirects",
+          // Installing the root into the container's trust store is useless and fails as nobody.
+          "\tskip_install_trust",
+        ]
+      : ["\t# TLS comes from the certificate uploaded beside this file; no ACME state on the host.", "\tauto_https off"]),
     "}",
     "",
     `http://:${http} {`,

@@ -14,20 +14,46 @@ export type ContainerRole = "web" | "worker" | "migrate" | "proxy" | "postgres";
 // The label the policy pack identifies web, worker, migrate and proxy by.
 export { ROLE_LABEL };
 
-/** The Rails image's `rails` user; it must own what the app writes (the repository clone). */
-export const APP_USER = "1000:1000";
+/** The Rails image's `rails` user (uid 1000, group 1000 in its /etc/passwd); it must own what the app writes (the repository clone). */
+export const APP_UID = 1000;
+export const APP_GID = 1000;
+/**
+ * The app containers' `user`: the bare uid. An upload with an owner makes the daemon look the
+ * whole `user` string up in the Docker host's passwd database, which fails the create on
+ * "uid:gid" (moby #34142, #49213); the app's uploads set no owner today, but one that did would
+ * break on the next deploy. At run time a bare uid gets its group from the image's passwd line
+ * (rails 1000:1000); a uid missing there would run with group 0.
+ */
+export const APP_USER = String(APP_UID);
+/** `chown`'s owner argument for what the app writes: the uid with its group, spelled out. */
+export const APP_OWNER = `${APP_UID}:${APP_GID}`;
 
 /** Puma's port inside the web container (Thruster's TARGET_PORT); the proxy routes here. */
 export const PUMA_PORT = 3000;
 
 /** Caddy listens on unprivileged ports, so it runs without root and needs no capability to bind. */
 export const PROXY_LISTEN = { http: 8080, https: 8443 } as const;
-export const PROXY_USER = "65534:65534";
+/**
+ * Caddy's user: `nobody`, 65534:65534 in the official caddy image (Alpine) and the demo image's
+ * /etc/passwd. The container `user` is the bare uid for the reason APP_USER is (the production
+ * proxy's key upload has an owner, so there the lookup does happen: "65534:65534" failed it, while
+ * 65534 is `nobody` on the Ubuntu host); the image's passwd line gives it group 65534.
+ */
+export const PROXY_UID = 65534;
+export const PROXY_GID = 65534;
+export const PROXY_USER = String(PROXY_UID);
+/** `chown`'s owner argument for the proxy's data volume. */
+export const PROXY_OWNER = `${PROXY_UID}:${PROXY_GID}`;
 export const CADDYFILE_PATH = "/etc/caddy/Caddyfile";
 export const TLS_CERTIFICATE_PATH = "/etc/caddy/tls/origin.crt";
 export const TLS_KEY_PATH = "/etc/caddy/tls/origin.key";
 /** The CA that signs the client certificate Cloudflare presents (authenticated origin pulls). */
 export const ORIGIN_PULL_CA_PATH = "/etc/caddy/tls/origin-pull-ca.crt";
+/** Caddy's data and config directories (the official image sets XDG_DATA_HOME and XDG_CONFIG_HOME to them). */
+export const CADDY_DATA_PATH = "/data";
+export const CADDY_CONFIG_PATH = "/config";
+/** Where Caddy keeps the root certificate of its local CA (`tls internal`), under its data directory. */
+export const LOCAL_CA_ROOT_PATH = `${CADDY_DATA_PATH}/caddy/pki/authorities/local/root.crt`;
 
 /**
  * The one capability the proxy keeps. The official caddy image marks /usr/bin/caddy with the file
@@ -37,7 +63,21 @@ export const ORIGIN_PULL_CA_PATH = "/etc/caddy/tls/origin-pull-ca.crt";
  * not use it here (it listens on 8080/8443); it is kept only so the binary can be executed, and
  * no-new-privileges stays on (checked on a real engine: test/app/zero-downtime.docker.test.ts).
  */
-export const PROXY_CAPABILITIES = ["NET_BIND_SERVICE"];
+export const PROXY_CAPABILITIES = ["CAP_NET_BIND_SERVICE"];
+
+/** What the one-shot owner steps keep: changing a directory's owner, nothing else. */
+export const CHOWN_CAPABILITY = "CAP_CHOWN";
+
+/**
+ * A capability name as the daemon reads it back: `CAP_` and upper case, `ALL` as it is. Docker
+ * accepts `chown` or `CHOWN` on create but a refresh returns `CAP_CHOWN`, and the provider then
+ * replaces the container on the next `up`; writing the read-back form leaves nothing to diff.
+ */
+export function readBackCapability(name: string): string {
+  const upper = name.trim().toUpperCase();
+  if (upper === "ALL") return upper;
+  return upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+}
 
 /** Network alias every web container answers to; the proxy resolves it every second. */
 export const WEB_ALIAS = "web";
@@ -50,9 +90,10 @@ export function logging(): { logDriver: string; logOpts: Record<string, string> 
 /** No privilege gain through setuid binaries (CIS Docker 5.26). */
 export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
 
-/** No capabilities except `adds`, and no privilege gain (CIS Docker 5.3, 5.26). */
-export function hardening(adds: string[] = []): { securityOpts: string[]; capabilities: docker.types.input.ContainerCapabilities } {
-  return { securityOpts: [NO_NEW_PRIVILEGES], capabilities: adds.length > 0 ? { drops: ["ALL"], adds } : { drops: ["ALL"] } };
+/** No capabilities except `adds`, and no privilege gain (CIS Docker 5.3, 5.26); names in the read-back form. */
+export function hardening(adds: readonly string[] = []): { securityOpts: string[]; capabilities: docker.types.input.ContainerCapabilities } {
+  const drops = ["ALL"];
+  return { securityOpts: [NO_NEW_PRIVILEGES], capabilities: adds.length > 0 ? { drops, adds: adds.map(readBackCapability) } : { drops } };
 }
 
 export function roleLabels(role: ContainerRole, extra: Readonly<Record<string, pulumi.Input<string>>> = {}): docker.types.input.ContainerLabel[] {
@@ -85,6 +126,15 @@ export function webHealthcheck(host: string, bootSeconds: number): docker.types.
 
 /** Where the repository clone lives: a host directory (the mounted block volume) or a Docker volume. */
 export type ReposMount = { readonly hostPath: string } | { readonly volumeName: pulumi.Input<string> };
+
+/**
+ * A named Docker volume mounted without Docker's copy-up: mounted empty over an image directory
+ * (the caddy image has /data), Docker would copy that directory in and give the volume its owner
+ * (root), undoing the owner step's chown. `noCopy` leaves the volume exactly as the step left it.
+ */
+export function volumeMount(volumeName: pulumi.Input<string>, target: string): docker.types.input.ContainerMount {
+  return { type: "volume", source: volumeName, target, volumeOptions: { noCopy: true } };
+}
 
 export function reposVolume(mount: ReposMount, mountPath: string): docker.types.input.ContainerVolume {
   return "hostPath" in mount

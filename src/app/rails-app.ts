@@ -1,17 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppSettings } from "../config/schema";
-import { PUMA_PORT, WEB_ALIAS, REPLACE_ON_CHANGES, type ReposMount } from "./containers";
+import { APP_OWNER, CADDY_DATA_PATH, PROXY_OWNER, PUMA_PORT, WEB_ALIAS, REPLACE_ON_CHANGES, reposVolume, volumeMount, type ReposMount } from "./containers";
 import { containerEnvs, roleEnvironment, withDatabaseUrls, type AppRole, type DatabaseUrls, type RuntimeEnvironment } from "./environment";
 import { pinImage } from "./image";
 import { migratedImage } from "./migration";
 import { declareMigrate } from "./roles/migrate";
-import { declareProxy, type RailsAppProxyArgs } from "./roles/proxy";
-import { declareReposOwner } from "./roles/repos-owner";
+import { declareOwnerStep, PROXY_DATA_OWNER_STEP, REPOS_OWNER_STEP } from "./roles/owner-step";
+import { declareProxy, type ProxyTls, type RailsAppProxyArgs } from "./roles/proxy";
 import { declareWeb } from "./roles/web";
 import { declareWorker } from "./roles/worker";
 
-export { proxyCaddyfileOptions, type RailsAppProxyArgs } from "./roles/proxy";
+export { proxyCaddyfileOptions, type ProxyTls, type RailsAppProxyArgs } from "./roles/proxy";
 
 export interface RailsAppArgs {
   /** The Docker engine everything runs on: over SSH in production, the local daemon for `local`. */
@@ -35,8 +35,12 @@ export interface RailsAppArgs {
   readonly repos: ReposMount;
   /** Path of the clone inside the containers (and on the host in production). */
   readonly mountPath: string;
-  /** Certificate (PEM) the proxy serves, and its private key (a Pulumi secret). */
-  readonly tls: { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> };
+  /**
+   * What the proxy serves: a certificate (PEM) and its private key (a Pulumi secret), or Caddy's
+   * local CA kept in the named Docker volume (`internalCa`), which a one-shot step first hands to
+   * Caddy's uid.
+   */
+  readonly tls: ProxyTls;
   readonly proxy: RailsAppProxyArgs;
   /** Further networks web, worker and migrate join (the local PostgreSQL's); never the proxy. */
   readonly backendNetworks?: readonly pulumi.Input<string>[];
@@ -75,6 +79,11 @@ export class RailsApp extends pulumi.ComponentResource {
   readonly web: docker.Container;
   readonly worker: docker.Container;
   readonly proxy: docker.Container;
+  /**
+   * With `tls.internalCa`: the volume holding Caddy's local CA, known once the step that hands it
+   * to Caddy's uid exited 0 (a failed chown fails the update here). Undefined with certificate files.
+   */
+  readonly caVolume?: pulumi.Output<string>;
 
   constructor(name: string, args: RailsAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("docstown:app:RailsApp", name, {}, opts);
@@ -115,10 +124,28 @@ export class RailsApp extends pulumi.ComponentResource {
 
     // Before anything that writes the clone: a fresh Docker volume is root-owned, the app is not.
     // Host directories are left alone; the server's mount unit owns them and guards the mount point.
+    const owner = { image: app.imageId, extraLabels: onHost };
     const reposOwner =
       "volumeName" in args.repos
-        ? declareReposOwner(name, { image: app.imageId, ...clone, extraLabels: onHost }, { ...containerOpts, dependsOn: [app.image] })
+        ? declareOwnerStep(
+            name,
+            { ...owner, step: REPOS_OWNER_STEP, owner: APP_OWNER, path: args.mountPath, mount: { volumes: [reposVolume(args.repos, args.mountPath)] } },
+            { ...containerOpts, dependsOn: [app.image] },
+          )
         : undefined;
+    // Caddy's local CA lives in a Docker volume, root-owned when fresh; Caddy runs as nobody. The
+    // proxy only waits for this step: gating its image on the exit code, as web's is, would make
+    // every new app release (which re-runs the step) show the proxy as replaced in a preview.
+    const internalCa = "internalCa" in args.tls ? args.tls.internalCa : undefined;
+    let proxyDataOwner: docker.Container | undefined;
+    if (internalCa !== undefined) {
+      proxyDataOwner = declareOwnerStep(
+        name,
+        { ...owner, step: PROXY_DATA_OWNER_STEP, owner: PROXY_OWNER, path: CADDY_DATA_PATH, mount: { mounts: [volumeMount(internalCa.volumeName, CADDY_DATA_PATH)] } },
+        { ...containerOpts, dependsOn: [app.image] },
+      );
+      this.caVolume = migratedImage(proxyDataOwner, internalCa.volumeName, "chown of the proxy's data volume");
+    }
 
     this.migrate = declareMigrate(
       name,
@@ -148,7 +175,7 @@ export class RailsApp extends pulumi.ComponentResource {
         image: proxyImage.imageId, proxy: args.proxy, tls: args.tls, network: this.network.name,
         memoryMb: s.proxyMemoryMb, pidsLimit: s.pidsLimit, extraLabels: onHost,
       },
-      { ...containerOpts, dependsOn: [...(args.proxyAfter ?? [])] },
+      { ...containerOpts, dependsOn: [...(args.proxyAfter ?? []), ...(proxyDataOwner !== undefined ? [proxyDataOwner] : [])] },
     );
 
     this.registerOutputs({
@@ -158,6 +185,7 @@ export class RailsApp extends pulumi.ComponentResource {
       worker: this.worker.name,
       migrate: this.migrate.name,
       proxy: this.proxy.name,
+      ...(this.caVolume !== undefined ? { caVolume: this.caVolume } : {}),
     });
   }
 }

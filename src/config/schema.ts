@@ -232,6 +232,8 @@ const localSchema = z.strictObject({
   httpsPort: z.number().int().min(1).max(65535).default(8443),
   postgresImage: imageReference.default("postgres:17"),
   reposVolumeName: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be a Docker volume name").default("docstown-repos"),
+  /** Caddy's data directory (its local CA, which this machine trusts); kept by `pulumi destroy` like the repos volume. */
+  proxyDataVolumeName: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "must be a Docker volume name").default("docstown-proxy-data"),
   /**
    * Where the app and PostgreSQL images come from. "registry" resolves app.image:tag and
    * local.postgresImage to digests like production. "daemon" takes both from this machine's

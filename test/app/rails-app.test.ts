@@ -148,7 +148,7 @@ test("web: Thruster + Puma as uid 1000, health-checked on Puma's /up, waited for
   const r = await prod();
   const web = container(r, "web");
   assert.deepEqual(web.inputs["command"], ["./bin/thrust", "./bin/rails", "server"]);
-  assert.equal(web.inputs["user"], "1000:1000");
+  assert.equal(web.inputs["user"], "1000", "the bare uid: a uid:gid user with uploads fails the create (moby #34142)");
   const hc = web.inputs["healthcheck"] as Record<string, unknown>;
   const probe = (hc["tests"] as string[]).join(" ");
   assert.match(probe, /curl -fsS .*-H 'Host: docstown.org'.*"http:\/\/\$\(hostname\):3000\/up"/);
@@ -197,7 +197,7 @@ test("limits and hardening on every container: memory, nproc, rotated logs, no n
     assert.deepEqual(c.inputs["logOpts"], { "max-size": "20m", "max-file": "5" });
     assert.deepEqual(c.inputs["securityOpts"], ["no-new-privileges:true"]);
     // The proxy keeps only what the official caddy binary's file capability needs to be executed.
-    assert.deepEqual(c.inputs["capabilities"], role === "proxy" ? { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] } : { drops: ["ALL"] }, `${role} capabilities`);
+    assert.deepEqual(c.inputs["capabilities"], role === "proxy" ? { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] } : { drops: ["ALL"] }, `${role} capabilities`);
     assert.equal(c.inputs["privileged"], undefined);
     assert.notEqual(c.inputs["user"], undefined, `${role} sets a user`);
   }
@@ -226,7 +226,13 @@ test("proxy: the origin certificate, its key and the origin-pull CA are uploaded
   assert.ok(isOwnSecret(proxy, "uploads[2].content"), "the key is a secret");
   assert.equal(uploads[2]?.permissions, "0400");
   assert.equal(uploads[2]?.owner, "65534");
-  assert.equal(proxy.inputs["user"], "65534:65534");
+  assert.equal((uploads[2] as { group?: string } | undefined)?.group, "65534");
+  assert.equal(proxy.inputs["user"], "65534", "the bare uid; nobody's passwd line gives it group 65534");
+  assert.deepEqual(proxy.inputs["tmpfs"], {
+    "/data": "rw,noexec,nosuid,size=16m,uid=65534,gid=65534",
+    "/config": "rw,noexec,nosuid,size=4m,uid=65534,gid=65534",
+  }, "production keeps no Caddy state: its certificate comes from the uploads");
+  assert.equal(proxy.inputs["mounts"], undefined);
   const caddyfile = uploads[0]?.content ?? "";
   assert.ok(caddyfile.includes("https://docstown.org:8443 {") && caddyfile.includes("dynamic a web 3000"));
   assert.ok(caddyfile.includes("header_up X-Forwarded-For {http.request.header.CF-Connecting-IP}"));

@@ -4,9 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as docker from "@pulumi/docker";
-import { PROXY_CAPABILITIES } from "../../src/app/containers";
+import { PROXY_CAPABILITIES, hardening, readBackCapability } from "../../src/app/containers";
 import { RailsApp } from "../../src/app/rails-app";
 import { migrateContainerArgs } from "../../src/app/roles/migrate";
+import { ownerStepContainerArgs } from "../../src/app/roles/owner-step";
 import { proxyContainerArgs } from "../../src/app/roles/proxy";
 import { webContainerArgs } from "../../src/app/roles/web";
 import { workerContainerArgs } from "../../src/app/roles/worker";
@@ -69,13 +70,65 @@ describe("the database CA upload", () => {
 });
 
 describe("the proxy's capabilities", () => {
-  test("every capability dropped but NET_BIND_SERVICE, with no-new-privileges kept", () => {
+  test("every capability dropped but CAP_NET_BIND_SERVICE, with no-new-privileges kept", () => {
     const args = proxyContainerArgs({
       image: "sha256:" + "f".repeat(64), proxy: { host: "docstown.org", aliases: [], httpPort: 80, httpsPort: 443 },
       tls: { certificatePem: "cert", privateKeyPem: "key" }, network: "app", memoryMb: 256, pidsLimit: 512, extraLabels: {},
     });
-    assert.deepEqual(PROXY_CAPABILITIES, ["NET_BIND_SERVICE"]);
-    assert.deepEqual(args.capabilities, { drops: ["ALL"], adds: ["NET_BIND_SERVICE"] });
+    assert.deepEqual(PROXY_CAPABILITIES, ["CAP_NET_BIND_SERVICE"]);
+    assert.deepEqual(args.capabilities, { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] });
     assert.deepEqual(args.securityOpts, ["no-new-privileges:true"]);
+  });
+});
+
+describe("capability names as the daemon reads them back", () => {
+  test("CAP_ and upper case, whatever the spelling; ALL as it is", () => {
+    assert.equal(readBackCapability("chown"), "CAP_CHOWN");
+    assert.equal(readBackCapability("NET_BIND_SERVICE"), "CAP_NET_BIND_SERVICE");
+    assert.equal(readBackCapability("cap_net_raw"), "CAP_NET_RAW");
+    assert.equal(readBackCapability("CAP_CHOWN"), "CAP_CHOWN");
+    assert.equal(readBackCapability(" all "), "ALL");
+  });
+
+  test("hardening writes its adds in that form and drops ALL", () => {
+    assert.deepEqual(hardening(["chown"]).capabilities, { drops: ["ALL"], adds: ["CAP_CHOWN"] });
+    assert.deepEqual(hardening().capabilities, { drops: ["ALL"] });
+  });
+});
+
+describe("the proxy with Caddy's local CA (the local stack)", () => {
+  const args = proxyContainerArgs({
+    image: "sha256:" + "f".repeat(64), proxy: { host: "localhost", aliases: [], httpPort: 8080, httpsPort: 8443 },
+    tls: { internalCa: { volumeName: "docstown-proxy-data" } }, network: "app", memoryMb: 256, pidsLimit: 512, extraLabels: {},
+  });
+
+  test("no certificate or key uploaded, only the Caddyfile, which says tls internal", () => {
+    const uploads = args.uploads as { file: string; content: string; owner?: string }[];
+    assert.deepEqual(uploads.map((u) => u.file), ["/etc/caddy/Caddyfile"]);
+    assert.ok(uploads[0]?.content.includes("\ttls internal\n"));
+    assert.equal(uploads[0]?.owner, undefined, "no owner: the daemon resolves nothing for this upload");
+  });
+
+  test("Caddy's data directory is the volume, mounted without Docker's copy-up; only /config stays a tmpfs", () => {
+    assert.deepEqual(args.mounts, [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }]);
+    assert.deepEqual(args.tmpfs, { "/config": "rw,noexec,nosuid,size=4m,uid=65534,gid=65534" });
+    assert.equal(args.user, "65534");
+  });
+});
+
+describe("the owner steps", () => {
+  test("root with CAP_CHOWN alone, no network, read-only, chown of the mount point only, labelled with its step", () => {
+    const args = ownerStepContainerArgs({
+      step: "proxy-data-owner", image: "sha256:" + "e".repeat(64), owner: "65534:65534", path: "/data",
+      mount: { mounts: [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }] }, extraLabels: {},
+    });
+    assert.deepEqual(args.command, ["chown", "65534:65534", "/data"]);
+    assert.equal(args.user, "0:0");
+    assert.deepEqual(args.capabilities, { drops: ["ALL"], adds: ["CAP_CHOWN"] });
+    assert.equal(args.networkMode, "none");
+    assert.equal(args.readOnly, true);
+    assert.deepEqual(args.securityOpts, ["no-new-privileges:true"]);
+    assert.deepEqual(args.labels, [{ label: "docstown.role", value: "migrate" }, { label: "docstown.step", value: "proxy-data-owner" }]);
+    assert.equal(args.volumes, undefined);
   });
 });

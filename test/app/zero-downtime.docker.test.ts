@@ -22,7 +22,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type * as pulumiDocker from "@pulumi/docker";
 import {
-  APP_USER, PROXY_LISTEN, PROXY_USER, PUMA_PORT, ROLE_LABEL, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, hardening,
+  APP_GID, APP_UID, PROXY_GID, PROXY_LISTEN, PROXY_UID, PUMA_PORT, ROLE_LABEL, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, hardening,
 } from "../../src/app/containers";
 import { proxyContainerArgs } from "../../src/app/roles/proxy";
 import { webContainerArgs } from "../../src/app/roles/web";
@@ -138,8 +138,7 @@ function buildImage(dir: string): void {
   copyWithLibraries(root, TOOLS.sh, "/bin/sh");
   copyWithLibraries(root, TOOLS.bash);
   copyWithLibraries(root, TOOLS.sleep);
-  const [appUid, appGid] = APP_USER.split(":");
-  const [proxyUid, proxyGid] = PROXY_USER.split(":");
+  const [appUid, appGid, proxyUid, proxyGid] = [APP_UID, APP_GID, PROXY_UID, PROXY_GID];
   mkdirSync(join(root, "etc/web"), { recursive: true });
   writeFileSync(join(root, "etc/passwd"), `root:x:0:0:root:/:/bin/sh\nrails:x:${appUid}:${appGid}:rails:/data:/bin/sh\nnobody:x:${proxyUid}:${proxyGid}:nobody:/nonexistent:/bin/sh\n`);
   writeFileSync(join(root, "etc/group"), `root:x:0:\nrails:x:${appGid}:\nnogroup:x:${proxyGid}:\n`);
@@ -460,8 +459,8 @@ describe("zero-downtime deploy on a real Docker engine", () => {
     assert.equal(inspect("{{.State.Status}} {{.RestartCount}}"), "running 0");
     assert.equal(inspect("{{.Config.User}}"), String(args.user));
     const caps = args.capabilities as { drops: string[]; adds: string[] };
-    // The docker CLI spells added capabilities CAP_*; the provider's API call keeps them as declared.
-    const names = (format: string) => (JSON.parse(inspect(format)) as string[]).map((c) => c.replace(/^CAP_/, ""));
+    // Declared as the daemon reads them back (CAP_*, ALL): what inspect shows is what was declared.
+    const names = (format: string) => JSON.parse(inspect(format)) as string[];
     assert.deepEqual(names("{{json .HostConfig.CapDrop}}"), caps.drops);
     assert.deepEqual(names("{{json .HostConfig.CapAdd}}"), caps.adds);
     assert.deepEqual(JSON.parse(inspect("{{json .HostConfig.SecurityOpt}}")), args.securityOpts, "no-new-privileges stays on");

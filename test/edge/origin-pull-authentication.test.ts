@@ -69,7 +69,11 @@ test("production: the proxy requires the origin-pull CA's client certificate and
   assert.ok(proxy.dependencies.includes(setting.urn), "the proxy waits for the zone setting");
 
   const local = await synthStack("local");
-  const localProxy = one(local, "docker:index/container:Container", "-proxy");
+  // By role: the local stack's proxy-data-owner step is named after the proxy too.
+  const isProxy = (c: { inputs: Record<string, unknown> }) =>
+    ((c.inputs["labels"] as { label: string; value: string }[] | undefined) ?? []).some((l) => l.label === "docstown.role" && l.value === "proxy");
+  const [localProxy, ...others] = byType(local, "docker:index/container:Container").filter(isProxy);
+  assert.ok(localProxy !== undefined && others.length === 0, "one proxy in the local stack");
   const localUploads = localProxy.inputs["uploads"] as { file: string; content: string }[];
   assert.ok(!localUploads.some((u) => u.file === ORIGIN_PULL_CA_PATH), "no CDN in front of the local stack");
   assert.ok(!(localUploads.find((u) => u.file === CADDYFILE_PATH)?.content ?? "").includes("client_auth"));

@@ -3,7 +3,32 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { DEFAULT_LOCAL_DB_PASSWORD } from "../../src/local/postgres";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { byType, containerEnv, one, synthStack } from "../harness";
+
+/** The provider SDKs (`@pulumi/*` but pulumi and policy) imported by the modules `entry` reaches. */
+function providerPackages(entry: string): string[] {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    for (const [, spec] of code.matchAll(/\b(?:from|import|require\()\s*\(?["']([^"']+)["']/g)) {
+      if (spec === undefined) continue;
+      if (spec.startsWith(".")) {
+        const base = resolve(dirname(file), spec);
+        const found = [`${base}.ts`, resolve(base, "index.ts")].find((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
+        if (found !== undefined) visit(found);
+      } else if (/^@pulumi\/(?!pulumi$|policy$)/.test(spec)) {
+        packages.add(spec.split("/").slice(0, 2).join("/"));
+      }
+    }
+  };
+  visit(entry);
+  return [...packages].sort();
+}
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -80,7 +105,7 @@ test("the clone lives in the docstown-repos volume, made writable for uid 1000 b
   }
   const owner = role(r, "migrate", "repos-owner");
   assert.deepEqual(owner.inputs["command"], ["chown", "1000:1000", "/data/repos"]);
-  assert.deepEqual(owner.inputs["capabilities"], { drops: ["ALL"], adds: ["CHOWN"] });
+  assert.deepEqual(owner.inputs["capabilities"], { drops: ["ALL"], adds: ["CAP_CHOWN"] });
   assert.equal(owner.inputs["networkMode"], "none");
   for (const name of ["web", "worker"]) {
     assert.ok(role(r, name).options.dependsOn.includes(owner.urn), `${name} waits for the chown`);
@@ -88,20 +113,63 @@ test("the clone lives in the docstown-repos volume, made writable for uid 1000 b
   }
 });
 
-test("TLS: a self-signed certificate for localhost; the proxy publishes the configured local ports", async () => {
+test("TLS from Caddy's local CA: no tls provider resource, no certificate in the state; the proxy publishes the configured local ports", async () => {
   const r = await loc();
-  const cert = one(r, "tls:index/selfSignedCert:SelfSignedCert");
-  assert.deepEqual(cert.inputs["dnsNames"], ["localhost"]);
-  assert.deepEqual(cert.inputs["allowedUses"], ["digital_signature", "key_encipherment", "server_auth"]);
+  assert.deepEqual(r.resources.filter((x) => /^(tls:|pulumi:providers:tls)/.test(x.type)).map((x) => x.type), [], "no tls plugin needed");
+  const providers = r.resources.filter((x) => x.type.startsWith("pulumi:providers:")).map((x) => x.type);
+  assert.deepEqual([...new Set(providers)], ["pulumi:providers:docker"]);
   const proxy = role(r, "proxy");
   assert.deepEqual(proxy.inputs["ports"], [{ internal: 8080, external: 8080 }, { internal: 8443, external: 8443 }]);
   const uploads = proxy.inputs["uploads"] as { file: string; content: string }[];
-  assert.ok(uploads[0]?.content.includes("https://localhost:8443 {"));
+  assert.deepEqual(uploads.map((u) => u.file), ["/etc/caddy/Caddyfile"], "no certificate or key to upload");
+  assert.ok(uploads[0]?.content.includes("https://localhost:8443 {\n\ttls internal\n"));
   assert.ok(uploads[0]?.content.includes("redir https://{host}:8443{uri} 308"));
-  assert.ok(proxy.secretPaths.some((p) => p === "uploads[2].content"), "the generated key is a secret");
+  assert.deepEqual(proxy.secretPaths, [], "nothing secret in the proxy's inputs");
   for (const c of byType(r, CONTAINER)) if (c.urn !== proxy.urn) assert.equal(c.inputs["ports"], undefined, `${c.name} publishes nothing`);
   assert.equal(r.outputs["url"], "https://localhost:8443");
   assert.equal(containerEnv(role(r, "web")).env["APP_HOST"], "localhost:8443");
+});
+
+test("Caddy's data (its CA) lives in a fixed-name volume that destroy keeps, handed to 65534 before the proxy starts", async () => {
+  const r = await loc();
+  const data = one(r, "docker:index/volume:Volume", "docstown-proxy-data");
+  assert.equal(data.inputs["name"], "docstown-proxy-data", "a fixed name: the next up after a destroy finds the same CA");
+  assert.equal(data.options.retainOnDelete, true);
+  assert.deepEqual(data.inputs["labels"], [{ label: "docstown.volume", value: "proxy-data" }]);
+  const mount = [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }];
+  const proxy = role(r, "proxy");
+  assert.deepEqual(proxy.inputs["mounts"], mount);
+  assert.deepEqual(proxy.inputs["tmpfs"], { "/config": "rw,noexec,nosuid,size=4m,uid=65534,gid=65534" }, "/data is no tmpfs: a restart keeps the CA");
+  assert.equal(proxy.inputs["user"], "65534");
+  const owner = role(r, "migrate", "proxy-data-owner");
+  assert.deepEqual(owner.inputs["command"], ["chown", "65534:65534", "/data"]);
+  assert.deepEqual(owner.inputs["mounts"], mount, "mounted as the proxy mounts it, nothing copied in from the step's image");
+  assert.deepEqual(owner.inputs["capabilities"], { drops: ["ALL"], adds: ["CAP_CHOWN"] });
+  assert.equal(owner.inputs["user"], "0:0");
+  assert.equal(owner.inputs["networkMode"], "none");
+  assert.equal(owner.inputs["readOnly"], true);
+  assert.ok(proxy.options.dependsOn.includes(owner.urn), "the proxy starts after the chown");
+  assert.ok(owner.propertyDependencies["mounts"]?.includes(data.urn), "the step runs on the declared volume");
+  assert.equal(proxy.propertyDependencies["image"]?.includes(owner.urn) ?? false, false, "the proxy's image is not gated on the step, so a new app release leaves it alone");
+});
+
+test("local.proxyDataVolumeName names the CA's volume (one per local stack on an engine)", async () => {
+  const r = await synthStack("local", { "docstown:local": JSON.stringify({ proxyDataVolumeName: "docstown-test-ca" }) });
+  assert.equal(one(r, "docker:index/volume:Volume", "docstown-proxy-data").inputs["name"], "docstown-test-ca");
+  assert.equal((role(r, "proxy").inputs["mounts"] as { source: string }[])[0]?.source, "docstown-test-ca");
+  assert.equal(r.outputs["caVolume"], "docstown-test-ca");
+});
+
+test("outputs: where the CA's root certificate is, for `docker cp <proxyContainer>:<caPath>`", async () => {
+  const r = await loc();
+  assert.equal(r.outputs["caPath"], "/data/caddy/pki/authorities/local/root.crt");
+  assert.equal(r.outputs["caVolume"], "docstown-proxy-data");
+  assert.match(String(r.outputs["proxyContainer"]), /^docstown-proxy-[0-9a-f]+$/, "the proxy container's generated name");
+});
+
+test("the local stack's modules reach no provider SDK but docker (no tls plugin to install)", () => {
+  const reached = providerPackages(resolve(__dirname, "../../stacks/local.ts"));
+  assert.deepEqual(reached, ["@pulumi/docker"]);
 });
 
 test("a locally built image (local.imageSource daemon) is run by its image id, without a registry lookup", async () => {

@@ -2,8 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderCaddyfile, type CaddyfileOptions } from "../caddyfile";
 import {
-  CADDYFILE_PATH, ORIGIN_PULL_CA_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_LISTEN, PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH,
-  WEB_ALIAS, hardening, logging, memoryLimit, processLimit, roleLabels,
+  CADDYFILE_PATH, CADDY_CONFIG_PATH, CADDY_DATA_PATH, ORIGIN_PULL_CA_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_GID, PROXY_LISTEN, PROXY_UID,
+  PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, hardening, logging, memoryLimit, processLimit, roleLabels, volumeMount,
 } from "../containers";
 
 export interface RailsAppProxyArgs {
@@ -23,14 +23,23 @@ export interface RailsAppProxyArgs {
   readonly originPullCaPem?: pulumi.Input<string>;
 }
 
-/** What the proxy container's Caddyfile is rendered from. */
-export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs): CaddyfileOptions {
+/**
+ * What the proxy serves: a certificate and its private key (made a Pulumi secret here), or a
+ * certificate from Caddy's own local CA, whose root and key live in Caddy's data directory on a
+ * Docker volume, so the CA a user trusts outlives restarts and replacements of the proxy.
+ */
+export type ProxyTls =
+  | { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> }
+  | { readonly internalCa: { readonly volumeName: pulumi.Input<string> } };
+
+/** What the proxy container's Caddyfile is rendered from; `internal`: Caddy's local CA instead of uploaded files. */
+export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs, tls: "files" | "internal" = "files"): CaddyfileOptions {
   return {
     host: proxy.host,
     aliases: proxy.aliases,
     listen: PROXY_LISTEN,
     publicHttpsPort: proxy.httpsPort,
-    tls: { certificateFile: TLS_CERTIFICATE_PATH, keyFile: TLS_KEY_PATH },
+    tls: tls === "internal" ? "internal" : { certificateFile: TLS_CERTIFICATE_PATH, keyFile: TLS_KEY_PATH },
     upstream: { host: WEB_ALIAS, port: PUMA_PORT },
     // Long enough to outlast a web container's restart, short enough to fail visibly.
     retrySeconds: 10,
@@ -43,8 +52,7 @@ export interface ProxyInputs {
   /** Image id of the pinned proxy (Caddy) image. */
   readonly image: pulumi.Input<string>;
   readonly proxy: RailsAppProxyArgs;
-  /** Certificate (PEM) served, and its private key (made a Pulumi secret here). */
-  readonly tls: { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> };
+  readonly tls: ProxyTls;
   /** The app network, the only one the proxy joins. */
   readonly network: pulumi.Input<string>;
   readonly memoryMb: number;
@@ -53,9 +61,33 @@ export interface ProxyInputs {
   readonly extraLabels: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
+/** A tmpfs owned by Caddy's user. */
+function caddyTmpfs(size: string): string {
+  return `rw,noexec,nosuid,size=${size},uid=${PROXY_UID},gid=${PROXY_GID}`;
+}
+
+/**
+ * The certificate files and where Caddy's data lives. With files, Caddy keeps nothing worth
+ * keeping (autosave, locks): a tmpfs. With its local CA, the data directory is the volume (the
+ * CA's root and key, the issued certificate), handed to Caddy's uid by the proxy-data-owner step.
+ */
+function tlsPieces(tls: ProxyTls): { uploads: docker.types.input.ContainerUpload[]; data: Pick<docker.ContainerArgs, "mounts">; tmpfs: Record<string, string> } {
+  if ("internalCa" in tls) {
+    return { uploads: [], data: { mounts: [volumeMount(tls.internalCa.volumeName, CADDY_DATA_PATH)] }, tmpfs: {} };
+  }
+  return {
+    uploads: [
+      { file: TLS_CERTIFICATE_PATH, content: tls.certificatePem, permissions: "0444" },
+      { file: TLS_KEY_PATH, content: pulumi.secret(tls.privateKeyPem), permissions: "0400", owner: String(PROXY_UID), group: String(PROXY_GID) },
+    ],
+    data: {},
+    tmpfs: { [CADDY_DATA_PATH]: caddyTmpfs("16m") },
+  };
+}
+
 /** Caddy terminating TLS as an unprivileged user, routing only to healthy web containers. */
 export function proxyContainerArgs(i: ProxyInputs): docker.ContainerArgs {
-  const [uid, gid] = PROXY_USER.split(":");
+  const tls = tlsPieces(i.tls);
   return {
     image: i.image,
     command: PROXY_COMMAND,
@@ -69,16 +101,13 @@ export function proxyContainerArgs(i: ProxyInputs): docker.ContainerArgs {
     // or a bind-mounted host file. It does sit in the container's writable layer on the host's
     // disk (under /var/lib/docker, readable by root there) for as long as the container exists.
     uploads: [
-      { file: CADDYFILE_PATH, content: renderCaddyfile(proxyCaddyfileOptions(i.proxy)), permissions: "0444" },
-      { file: TLS_CERTIFICATE_PATH, content: i.tls.certificatePem, permissions: "0444" },
-      { file: TLS_KEY_PATH, content: pulumi.secret(i.tls.privateKeyPem), permissions: "0400", owner: uid, group: gid },
+      { file: CADDYFILE_PATH, content: renderCaddyfile(proxyCaddyfileOptions(i.proxy, "internalCa" in i.tls ? "internal" : "files")), permissions: "0444" },
+      ...tls.uploads,
       ...(i.proxy.originPullCaPem !== undefined ? [{ file: ORIGIN_PULL_CA_PATH, content: i.proxy.originPullCaPem, permissions: "0444" }] : []),
     ],
-    // Caddy's data and config directories (autosave, locks), owned by its unprivileged user.
-    tmpfs: {
-      "/data": `rw,noexec,nosuid,size=16m,uid=${uid},gid=${gid}`,
-      "/config": `rw,noexec,nosuid,size=4m,uid=${uid},gid=${gid}`,
-    },
+    ...tls.data,
+    // Caddy's config directory (autosave) and, without its local CA, its data directory (locks).
+    tmpfs: { ...tls.tmpfs, [CADDY_CONFIG_PATH]: caddyTmpfs("4m") },
     ports: [
       { internal: PROXY_LISTEN.http, external: i.proxy.httpPort },
       { internal: PROXY_LISTEN.https, external: i.proxy.httpsPort },
