@@ -99,6 +99,15 @@ function checkObject(schema: PackageSchema, properties: Readonly<Record<string, 
   });
 }
 
+function decodeJsonText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Every input the program sends that the schema lacks or shapes differently, as
  * `<type> <name>: <path>: <problem>`. Resources of other packages are ignored; a token the schema
@@ -109,9 +118,15 @@ export function schemaMismatches(schema: PackageSchema, packageName: string, sen
   return ours.flatMap((r) => {
     const declared = declaredInputs(schema, r.type);
     if (declared === undefined) return [`${r.type} ${r.name}: the plugin's schema has no such type`];
-    // The SDK adds `version` and `pluginDownloadURL` to provider inputs for the engine, not the plugin.
+    // The SDK adds `version` and `pluginDownloadURL` to provider inputs for the engine, not the
+    // plugin, and sends every other non-string provider input as JSON text, which the bridge
+    // decodes against the schema: check the decoded value.
     const inputs = r.type.startsWith(PROVIDER_PREFIX)
-      ? Object.fromEntries(Object.entries(r.inputs).filter(([k]) => k !== "version" && k !== "pluginDownloadURL"))
+      ? Object.fromEntries(
+          Object.entries(r.inputs)
+            .filter(([k]) => k !== "version" && k !== "pluginDownloadURL")
+            .map(([k, v]) => [k, declared[k]?.type !== "string" ? decodeJsonText(v) : v]),
+        )
       : r.inputs;
     return checkObject(schema, declared, inputs as Record<string, unknown>, "").map((p) => `${r.type} ${r.name}: ${p}`);
   });

@@ -16,7 +16,7 @@ function missing(binaries: readonly string[]): string | undefined {
 }
 
 /** A test that runs with the engine's bin directory, needing `binaries` besides `pulumi`. */
-export function engineTest(name: string, binaries: readonly string[], fn: (binDir: string) => void): void {
+export function engineTest(name: string, binaries: readonly string[], fn: (binDir: string) => void | Promise<void>): void {
   const reason = missing(binaries);
   if (reason && !inCI) {
     test(name, { skip: reason }, () => {});
@@ -24,6 +24,6 @@ export function engineTest(name: string, binaries: readonly string[], fn: (binDi
   }
   test(name, { timeout: 600_000 }, () => {
     assert.ok(!reason && engine.found, `CI=true and ${reason}`);
-    fn(engine.binDir);
+    return fn(engine.binDir);
   });
 }

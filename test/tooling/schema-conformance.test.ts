@@ -28,6 +28,8 @@ test("inputs that match the schema pass, and other packages are not judged", () 
   const sent = [
     container({ image: "sha256:1", memory: 512, capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN"] }, tmpfs: { "/tmp": "rw" }, mustRun: false }),
     { type: "pulumi:providers:docker", name: "p", inputs: { host: "ssh://deploy@1.2.3.4", registryAuth: [{ address: "ghcr.io", password: "[secret]" }], version: "5.2.0" } },
+    // The SDK sends a provider's non-string inputs as JSON text.
+    { type: "pulumi:providers:docker", name: "q", inputs: { registryAuth: JSON.stringify([{ address: "ghcr.io" }]) } },
     { type: "tls:index/privateKey:PrivateKey", name: "k", inputs: { anything: 1 } },
   ];
   assert.deepEqual(schemaMismatches(SCHEMA, "docker", sent), []);
@@ -56,4 +58,9 @@ test("a resource type the plugin does not serve fails", () => {
   assert.deepEqual(schemaMismatches(SCHEMA, "docker", [{ type: "docker:index/image:Image", name: "build", inputs: {} }]), [
     "docker:index/image:Image build: the plugin's schema has no such type",
   ]);
+});
+
+test("a provider input sent as JSON text is checked decoded", () => {
+  const sent = [{ type: "pulumi:providers:docker", name: "p", inputs: { registryAuth: JSON.stringify([{ adress: "ghcr.io" }]) } }];
+  assert.deepEqual(schemaMismatches(SCHEMA, "docker", sent), ["pulumi:providers:docker p: registryAuth[0].adress: not in the plugin's schema"]);
 });
