@@ -157,5 +157,6 @@ main().catch((err: unknown) => {
   } else {
     process.stderr.write(`engine: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
   }
-  process.exit(1);
+  // Exit once stdout and stderr are written out (a pipe may still hold the end of them).
+  return import("../src/cli/exit").then(({ exitWhenWritten }) => exitWhenWritten(1));
 });

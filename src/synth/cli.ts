@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { exitWhenWritten } from "../cli/exit";
 import { ConfigError } from "../config/errors";
 import { StackFileError } from "./stack-file";
 import { compareGraphs, formatChanges, type GraphDocument } from "./compare";
@@ -73,9 +74,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenWritten(code),
   (err: unknown) => {
     process.stderr.write(`synth: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(3);
+    return exitWhenWritten(3);
   },
 );

@@ -2,6 +2,7 @@
  * `npm run verify -- ...`: the post-deploy checklist. Exit 0 when every check passes, 1 when
  * any fails, 2 on bad flags or a bad stack file.
  */
+import { exitWhenWritten } from "../cli/exit";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { formatReport, runVerify } from "./checklist";
 
@@ -25,13 +26,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => {
-      // exitCode rather than exit(): let stdout drain when it is a pipe.
-      process.exitCode = code;
-    },
+    (code) => exitWhenWritten(code),
     (error: unknown) => {
       process.stderr.write(`verify: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
+      return exitWhenWritten(1);
     },
   );
 }
