@@ -1,6 +1,6 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { cloudflareAlwaysHttps, cloudflareKnownResourceTypes, cloudflareMinTls, cloudflareSslStrict, cloudflareWebRecordsProxied } from "./cloudflare";
-import { containerCapabilityNames, containerUploadUser } from "./container-daemon-forms";
+import { containerCapabilityNames, containerUploadUser, containerVolumeOptions } from "./container-daemon-forms";
 import { containerNoDockerSocket, containerNoSensitiveHostPaths } from "./container-host-paths";
 import {
   containerCapabilities,
@@ -50,6 +50,7 @@ export const allPolicies: Policies = [
   containerSecurityOptions,
   containerNoHostDevices,
   containerUploadUser,
+  containerVolumeOptions,
   containerRestartPolicy,
   containerLogRotation,
   containerMemoryLimit,

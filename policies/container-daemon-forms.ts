@@ -12,6 +12,9 @@ import { TYPES, UNKNOWN, quote, readArray, readRecord, readString, readStrings, 
  *   one field away.
  * - Capabilities come back from a refresh as `CAP_` + upper case, so any other spelling is a
  *   difference the provider answers by replacing the container on the next `up`.
+ * - A `mounts` entry with `volumeOptions` (even `noCopy` alone) fails the create on a daemon older
+ *   than API 1.45 (Docker 26): kreuzwerker's provider then refuses every volume option with
+ *   "Setting VolumeOptions.Subpath requires docker version 1.45 or higher" (seen with Docker 20.10).
  */
 
 const container = (name: string) => `container ${quote(name)}`;
@@ -66,5 +69,24 @@ export const containerCapabilityNames: ResourceValidationPolicy = {
           'write them in that form (CAP_ prefix, upper case; "ALL" as is)',
       );
     }
+  }),
+};
+
+export const containerVolumeOptions: ResourceValidationPolicy = {
+  name: "container-volume-options",
+  description:
+    "Container mounts set no volumeOptions: the Docker plugin refuses every volume option on daemons older than API 1.45 " +
+    "(Docker 26), so the create fails there; mount a named volume with `volumes` instead.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
+    const mounts = readArray(props, "mounts");
+    if (mounts === UNKNOWN || mounts === undefined) return;
+    const targets = mounts.filter((m) => readRecord(m, "volumeOptions") !== undefined).map((m) => readString(m, "target"));
+    if (targets.length === 0) return;
+    report(
+      `${container(args.name)} mounts ${targets.map((t) => (typeof t === "string" ? quote(t) : "a volume")).join(", ")} with volumeOptions; ` +
+        "the Docker plugin refuses any volume option on a daemon older than API 1.45 (Docker 26) and the create fails: " +
+        "use `volumes` (volumeName, containerPath) at a path the image does not have, so nothing is copied up",
+    );
   }),
 };

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerSshOptions } from "../src/app/docker-host";
 import { LOCAL_CA_ROOT_PATH } from "../src/app/containers";
 import { runtimeEnvironment } from "../src/app/environment";
 import { RailsApp } from "../src/app/rails-app";
@@ -23,6 +24,8 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
   const registry = config.app.registry;
   const provider = new docker.Provider("docstown-docker", {
     ...(config.local.dockerHost !== undefined ? { host: config.local.dockerHost } : {}),
+    // The SSH options production's provider gets: batch mode, keep-alives, the host key pinned.
+    ...(config.local.dockerHost?.startsWith("ssh://") === true ? { sshOpts: dockerSshOptions(config.local.dockerHostKey ?? "") } : {}),
     ...(registry !== undefined
       ? { registryAuth: [{ address: registry.server, username: registry.username, password: mustHaveSecret(config.secrets, "registryPassword") }] }
       : {}),

@@ -52,8 +52,17 @@ export const ORIGIN_PULL_CA_PATH = "/etc/caddy/tls/origin-pull-ca.crt";
 /** Caddy's data and config directories (the official image sets XDG_DATA_HOME and XDG_CONFIG_HOME to them). */
 export const CADDY_DATA_PATH = "/data";
 export const CADDY_CONFIG_PATH = "/config";
+/**
+ * Caddy's data directory when it runs its local CA (the local stack): a Docker volume mounted where
+ * neither the caddy image nor the app image has a directory. Mounted over an image directory such
+ * as /data, a fresh (still empty) volume gets that directory's owner, root, copied onto it at every
+ * mount until something is written, undoing the owner step's chown; Docker's `nocopy` would stop
+ * that, but kreuzwerker's provider refuses any `volumeOptions` on daemons older than API 1.45
+ * (Docker 26), so the path itself avoids the copy. XDG_DATA_HOME points Caddy there.
+ */
+export const LOCAL_CA_DATA_PATH = "/var/lib/docstown-caddy";
 /** Where Caddy keeps the root certificate of its local CA (`tls internal`), under its data directory. */
-export const LOCAL_CA_ROOT_PATH = `${CADDY_DATA_PATH}/caddy/pki/authorities/local/root.crt`;
+export const LOCAL_CA_ROOT_PATH = `${LOCAL_CA_DATA_PATH}/caddy/pki/authorities/local/root.crt`;
 
 /**
  * The one capability the proxy keeps. The official caddy image marks /usr/bin/caddy with the file
@@ -127,13 +136,9 @@ export function webHealthcheck(host: string, bootSeconds: number): docker.types.
 /** Where the repository clone lives: a host directory (the mounted block volume) or a Docker volume. */
 export type ReposMount = { readonly hostPath: string } | { readonly volumeName: pulumi.Input<string> };
 
-/**
- * A named Docker volume mounted without Docker's copy-up: mounted empty over an image directory
- * (the caddy image has /data), Docker would copy that directory in and give the volume its owner
- * (root), undoing the owner step's chown. `noCopy` leaves the volume exactly as the step left it.
- */
-export function volumeMount(volumeName: pulumi.Input<string>, target: string): docker.types.input.ContainerMount {
-  return { type: "volume", source: volumeName, target, volumeOptions: { noCopy: true } };
+/** A named Docker volume at `containerPath` (the `-v name:path` form; no volumeOptions, see LOCAL_CA_DATA_PATH). */
+export function namedVolume(volumeName: pulumi.Input<string>, containerPath: string): docker.types.input.ContainerVolume {
+  return { volumeName, containerPath };
 }
 
 export function reposVolume(mount: ReposMount, mountPath: string): docker.types.input.ContainerVolume {

@@ -9,7 +9,8 @@
  * accepted and remembered (`accept-new`), and a changed one is refused.
  */
 
-const KNOWN_HOSTS_LINE = /^[0-9A-Fa-f.:[\]]+ ssh-ed25519 AAAA[A-Za-z0-9+/]+={0,2}$/;
+/** `host ssh-ed25519 AAAA…`, the host in known_hosts form (`[127.0.0.1]:2222` for another port). */
+export const KNOWN_HOSTS_LINE = /^[0-9A-Fa-f.:[\]]+ ssh-ed25519 AAAA[A-Za-z0-9+/]+={0,2}$/;
 
 const COMMON = [
   "-o", "BatchMode=yes",

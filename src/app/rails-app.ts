@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppSettings } from "../config/schema";
-import { APP_OWNER, CADDY_DATA_PATH, PROXY_OWNER, PUMA_PORT, WEB_ALIAS, REPLACE_ON_CHANGES, reposVolume, volumeMount, type ReposMount } from "./containers";
+import { APP_OWNER, LOCAL_CA_DATA_PATH, PROXY_OWNER, PUMA_PORT, WEB_ALIAS, REPLACE_ON_CHANGES, namedVolume, reposVolume, type ReposMount } from "./containers";
 import { containerEnvs, roleEnvironment, withDatabaseUrls, type AppRole, type DatabaseUrls, type RuntimeEnvironment } from "./environment";
 import { pinImage } from "./image";
 import { migratedImage } from "./migration";
@@ -141,7 +141,7 @@ export class RailsApp extends pulumi.ComponentResource {
     if (internalCa !== undefined) {
       proxyDataOwner = declareOwnerStep(
         name,
-        { ...owner, step: PROXY_DATA_OWNER_STEP, owner: PROXY_OWNER, path: CADDY_DATA_PATH, mount: { mounts: [volumeMount(internalCa.volumeName, CADDY_DATA_PATH)] } },
+        { ...owner, step: PROXY_DATA_OWNER_STEP, owner: PROXY_OWNER, path: LOCAL_CA_DATA_PATH, mount: { volumes: [namedVolume(internalCa.volumeName, LOCAL_CA_DATA_PATH)] } },
         { ...containerOpts, dependsOn: [app.image] },
       );
       this.caVolume = migratedImage(proxyDataOwner, internalCa.volumeName, "chown of the proxy's data volume");

@@ -6,6 +6,7 @@ import {
   isCidr, isWorldCidr, restrictedCidr, sshPublicKey,
 } from "./primitives";
 import { sourceBreadthIssues } from "./sources";
+import { KNOWN_HOSTS_LINE } from "../app/docker-host";
 
 /**
  * The plain (non-secret) part of the stack configuration, one key of `docstown:` per top-level
@@ -243,6 +244,12 @@ const localSchema = z.strictObject({
   imageSource: z.enum(["registry", "daemon"], { message: "must be registry or daemon" }).default("registry"),
   /** Docker daemon address; default: the local socket. */
   dockerHost: z.string().min(1).optional(),
+  /**
+   * The ed25519 host key of an ssh:// dockerHost as a known_hosts line: pinned the way production
+   * pins the droplet's key (src/app/docker-host.ts). Without it an ssh:// host's first key is
+   * accepted and remembered.
+   */
+  dockerHostKey: z.string().regex(KNOWN_HOSTS_LINE, "must be a known_hosts line for an ed25519 key, like [127.0.0.1]:2222 ssh-ed25519 AAAA…").optional(),
 });
 
 const PINNED_DIGEST = /@sha256:[0-9a-f]{64}$/;

@@ -10,7 +10,7 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCaddyfile } from "../../src/app/caddyfile";
-import { CADDY_DATA_PATH, LOCAL_CA_ROOT_PATH, PROXY_GID, PROXY_UID } from "../../src/app/containers";
+import { LOCAL_CA_DATA_PATH, LOCAL_CA_ROOT_PATH, PROXY_GID, PROXY_UID } from "../../src/app/containers";
 import { proxyCaddyfileOptions } from "../../src/app/rails-app";
 import { freePort } from "../net";
 
@@ -28,8 +28,8 @@ function ownDir(path: string): string {
 
 /** Caddy's data directory in the test: the container's /data, where the volume is mounted. */
 function rootCertificate(dataDir: string): string {
-  assert.ok(LOCAL_CA_ROOT_PATH.startsWith(`${CADDY_DATA_PATH}/`));
-  return join(dataDir, LOCAL_CA_ROOT_PATH.slice(CADDY_DATA_PATH.length));
+  assert.ok(LOCAL_CA_ROOT_PATH.startsWith(`${LOCAL_CA_DATA_PATH}/`));
+  return join(dataDir, LOCAL_CA_ROOT_PATH.slice(LOCAL_CA_DATA_PATH.length));
 }
 
 function startCaddy(dir: string, file: string, dataDir: string): ChildProcess {

@@ -19,7 +19,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type * as pulumiDocker from "@pulumi/docker";
-import { CADDY_DATA_PATH, LOCAL_CA_ROOT_PATH, PROXY_LISTEN, PROXY_OWNER, WEB_ALIAS, PUMA_PORT, volumeMount } from "../../src/app/containers";
+import { CADDY_DATA_PATH, LOCAL_CA_DATA_PATH, LOCAL_CA_ROOT_PATH, PROXY_LISTEN, PROXY_OWNER, WEB_ALIAS, PUMA_PORT, namedVolume } from "../../src/app/containers";
 import { ownerStepContainerArgs } from "../../src/app/roles/owner-step";
 import { proxyContainerArgs } from "../../src/app/roles/proxy";
 
@@ -107,11 +107,8 @@ function createFlags(args: pulumiDocker.ContainerArgs, handled: readonly string[
     restart: (v) => flags.push("--restart", String(v)),
     readOnly: (v) => (v === true ? flags.push("--read-only") : undefined),
     networkMode: (v) => flags.push("--network", String(v)),
-    mounts: (v) => {
-      for (const m of v as { type: string; source: string; target: string; volumeOptions?: { noCopy?: boolean } }[]) {
-        flags.push("--mount", `type=${m.type},src=${m.source},dst=${m.target}${m.volumeOptions?.noCopy === true ? ",volume-nocopy" : ""}`);
-      }
-    },
+    volumes: (v) => (v as { volumeName: string; containerPath: string }[]).forEach((m) => flags.push("-v", `${m.volumeName}:${m.containerPath}`)),
+    envs: (v) => (v as string[]).forEach((e) => flags.push("-e", e)),
     labels: (v) => (v as { label: string; value: string }[]).forEach((l) => flags.push("--label", `${l.label}=${l.value}`)),
   };
   for (const [key, value] of Object.entries(a)) {
@@ -133,12 +130,11 @@ function upload(dir: string, container: string, file: string, content: string, m
   rmSync(staging, { recursive: true, force: true });
 }
 
-/** The step as declared; runs attached, like the provider's `attach: true`, and returns its exit code. */
-function runOwnerStep(volume: string, noCopy = true): number {
-  const mount = volumeMount(volume, CADDY_DATA_PATH);
+/** The step as declared (its volume at `at`); runs attached, like the provider's `attach: true`; returns its exit code. */
+function runOwnerStep(volume: string, at = LOCAL_CA_DATA_PATH): number {
   const args = ownerStepContainerArgs({
-    step: "proxy-data-owner", image: STEP_IMAGE, owner: PROXY_OWNER, path: CADDY_DATA_PATH, extraLabels: {},
-    mount: { mounts: [noCopy ? mount : { ...mount, volumeOptions: {} }] },
+    step: "proxy-data-owner", image: STEP_IMAGE, owner: PROXY_OWNER, path: at, extraLabels: {},
+    mount: { volumes: [namedVolume(volume, at)] },
   });
   const name = `${RUN}-owner-${randomBytes(2).toString("hex")}`;
   docker(["create", "--pull", "never", "--name", name, ...createFlags(args, ["image", "command", "mustRun", "attach"]), STEP_IMAGE, ...(args.command as string[])]);
@@ -147,18 +143,24 @@ function runOwnerStep(volume: string, noCopy = true): number {
   return r.status ?? -1;
 }
 
-/** The proxy as declared with Caddy's local CA on `volume`; started, published on the loopback. */
-function startProxy(dir: string, volume: string, network: string, noCopy = true): string {
+/**
+ * The proxy as declared with Caddy's local CA on `volume`; started, published on the loopback.
+ * `at` moves the volume and XDG_DATA_HOME elsewhere (the control: over the image's /data).
+ */
+function startProxy(dir: string, volume: string, network: string, at = LOCAL_CA_DATA_PATH): string {
   const args = proxyContainerArgs({
     image: PROXY_IMAGE, proxy: { host: "localhost", aliases: [], httpPort: 8080, httpsPort: 8443 },
     tls: { internalCa: { volumeName: volume } }, network, memoryMb: 256, pidsLimit: 512, extraLabels: {},
   });
-  const declared = args.mounts as pulumiDocker.types.input.ContainerMount[];
-  const mounts = noCopy ? declared : declared.map((m) => ({ ...m, volumeOptions: {} }));
+  const declared = args.volumes as pulumiDocker.types.input.ContainerVolume[];
+  assert.deepEqual(declared, [{ volumeName: volume, containerPath: LOCAL_CA_DATA_PATH }]);
+  assert.deepEqual(args.envs, [`XDG_DATA_HOME=${LOCAL_CA_DATA_PATH}`]);
+  const volumes = [{ volumeName: volume, containerPath: at }];
+  const envs = [`XDG_DATA_HOME=${at}`];
   const name = `${RUN}-proxy-${randomBytes(2).toString("hex")}`;
   docker([
     "create", "--pull", "never", "--name", name,
-    ...createFlags({ ...args, mounts }, ["image", "command", "uploads", "ports", "networksAdvanced"]),
+    ...createFlags({ ...args, volumes, envs }, ["image", "command", "uploads", "ports", "networksAdvanced"]),
     "-p", `127.0.0.1::${PROXY_LISTEN.https}`, "--network", network, PROXY_IMAGE, ...(args.command as string[]),
   ]);
   for (const u of args.uploads as { file: string; content: string; permissions: string; owner?: string }[]) {
@@ -284,11 +286,11 @@ describe("Caddy's local CA on a Docker volume (real engine)", { skip }, () => {
     assert.match(old.stderr, /unable to find entry "65534:65534" in passwd database/);
   });
 
-  test("control: without volume-nocopy, the proxy's first mount copies the image's /data in and the volume is root's again", { timeout: 120000 }, async () => {
+  test("control: mounted over the image's /data, the proxy's first mount copies its owner in and the volume is root's again", { timeout: 120000 }, async () => {
     const volume = docker(["volume", "create", "--label", LABEL, `${RUN}-copied`]);
-    assert.equal(runOwnerStep(volume, false), 0);
+    assert.equal(runOwnerStep(volume, CADDY_DATA_PATH), 0);
     assert.equal(ownerOf(volume), "65534:65534", "the step's image has no /data: nothing copied, the chown holds");
-    const proxy = startProxy(dir, volume, network, false);
+    const proxy = startProxy(dir, volume, network, CADDY_DATA_PATH);
     assert.equal(ownerOf(volume), "0:0", "copy-up gave the volume the image directory's owner");
     const exited = docker(["wait", proxy]);
     assert.notEqual(exited, "0", "so Caddy, as nobody, cannot start");

@@ -109,8 +109,10 @@ describe("the proxy with Caddy's local CA (the local stack)", () => {
     assert.equal(uploads[0]?.owner, undefined, "no owner: the daemon resolves nothing for this upload");
   });
 
-  test("Caddy's data directory is the volume, mounted without Docker's copy-up; only /config stays a tmpfs", () => {
-    assert.deepEqual(args.mounts, [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }]);
+  test("Caddy's data directory is the volume, at a path no image has (no copy-up, no volumeOptions); only /config stays a tmpfs", () => {
+    assert.deepEqual(args.volumes, [{ volumeName: "docstown-proxy-data", containerPath: "/var/lib/docstown-caddy" }]);
+    assert.deepEqual(args.envs, ["XDG_DATA_HOME=/var/lib/docstown-caddy"]);
+    assert.equal(args.mounts, undefined, "no mounts: kreuzwerker refuses volumeOptions on daemons before API 1.45");
     assert.deepEqual(args.tmpfs, { "/config": "rw,noexec,nosuid,size=4m,uid=65534,gid=65534" });
     assert.equal(args.user, "65534");
   });
@@ -119,16 +121,16 @@ describe("the proxy with Caddy's local CA (the local stack)", () => {
 describe("the owner steps", () => {
   test("root with CAP_CHOWN alone, no network, read-only, chown of the mount point only, labelled with its step", () => {
     const args = ownerStepContainerArgs({
-      step: "proxy-data-owner", image: "sha256:" + "e".repeat(64), owner: "65534:65534", path: "/data",
-      mount: { mounts: [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }] }, extraLabels: {},
+      step: "proxy-data-owner", image: "sha256:" + "e".repeat(64), owner: "65534:65534", path: "/var/lib/docstown-caddy",
+      mount: { volumes: [{ volumeName: "docstown-proxy-data", containerPath: "/var/lib/docstown-caddy" }] }, extraLabels: {},
     });
-    assert.deepEqual(args.command, ["chown", "65534:65534", "/data"]);
+    assert.deepEqual(args.command, ["chown", "65534:65534", "/var/lib/docstown-caddy"]);
     assert.equal(args.user, "0:0");
     assert.deepEqual(args.capabilities, { drops: ["ALL"], adds: ["CAP_CHOWN"] });
     assert.equal(args.networkMode, "none");
     assert.equal(args.readOnly, true);
     assert.deepEqual(args.securityOpts, ["no-new-privileges:true"]);
     assert.deepEqual(args.labels, [{ label: "docstown.role", value: "migrate" }, { label: "docstown.step", value: "proxy-data-owner" }]);
-    assert.equal(args.volumes, undefined);
+    assert.equal(args.mounts, undefined);
   });
 });

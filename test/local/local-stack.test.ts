@@ -136,33 +136,34 @@ test("Caddy's data (its CA) lives in a fixed-name volume that destroy keeps, han
   assert.equal(data.inputs["name"], "docstown-proxy-data", "a fixed name: the next up after a destroy finds the same CA");
   assert.equal(data.options.retainOnDelete, true);
   assert.deepEqual(data.inputs["labels"], [{ label: "docstown.volume", value: "proxy-data" }]);
-  const mount = [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }];
+  const mount = [{ volumeName: "docstown-proxy-data", containerPath: "/var/lib/docstown-caddy" }];
   const proxy = role(r, "proxy");
-  assert.deepEqual(proxy.inputs["mounts"], mount);
+  assert.deepEqual(proxy.inputs["volumes"], mount);
+  assert.deepEqual(proxy.inputs["envs"], ["XDG_DATA_HOME=/var/lib/docstown-caddy"]);
   assert.deepEqual(proxy.inputs["tmpfs"], { "/config": "rw,noexec,nosuid,size=4m,uid=65534,gid=65534" }, "/data is no tmpfs: a restart keeps the CA");
   assert.equal(proxy.inputs["user"], "65534");
   const owner = role(r, "migrate", "proxy-data-owner");
-  assert.deepEqual(owner.inputs["command"], ["chown", "65534:65534", "/data"]);
-  assert.deepEqual(owner.inputs["mounts"], mount, "mounted as the proxy mounts it, nothing copied in from the step's image");
+  assert.deepEqual(owner.inputs["command"], ["chown", "65534:65534", "/var/lib/docstown-caddy"]);
+  assert.deepEqual(owner.inputs["volumes"], mount, "mounted as the proxy mounts it, where no image has a directory to copy in");
   assert.deepEqual(owner.inputs["capabilities"], { drops: ["ALL"], adds: ["CAP_CHOWN"] });
   assert.equal(owner.inputs["user"], "0:0");
   assert.equal(owner.inputs["networkMode"], "none");
   assert.equal(owner.inputs["readOnly"], true);
   assert.ok(proxy.options.dependsOn.includes(owner.urn), "the proxy starts after the chown");
-  assert.ok(owner.propertyDependencies["mounts"]?.includes(data.urn), "the step runs on the declared volume");
+  assert.ok(owner.propertyDependencies["volumes"]?.includes(data.urn), "the step runs on the declared volume");
   assert.equal(proxy.propertyDependencies["image"]?.includes(owner.urn) ?? false, false, "the proxy's image is not gated on the step, so a new app release leaves it alone");
 });
 
 test("local.proxyDataVolumeName names the CA's volume (one per local stack on an engine)", async () => {
   const r = await synthStack("local", { "docstown:local": JSON.stringify({ proxyDataVolumeName: "docstown-test-ca" }) });
   assert.equal(one(r, "docker:index/volume:Volume", "docstown-proxy-data").inputs["name"], "docstown-test-ca");
-  assert.equal((role(r, "proxy").inputs["mounts"] as { source: string }[])[0]?.source, "docstown-test-ca");
+  assert.equal((role(r, "proxy").inputs["volumes"] as { volumeName: string }[])[0]?.volumeName, "docstown-test-ca");
   assert.equal(r.outputs["caVolume"], "docstown-test-ca");
 });
 
 test("outputs: where the CA's root certificate is, for `docker cp <proxyContainer>:<caPath>`", async () => {
   const r = await loc();
-  assert.equal(r.outputs["caPath"], "/data/caddy/pki/authorities/local/root.crt");
+  assert.equal(r.outputs["caPath"], "/var/lib/docstown-caddy/caddy/pki/authorities/local/root.crt");
   assert.equal(r.outputs["caVolume"], "docstown-proxy-data");
   assert.match(String(r.outputs["proxyContainer"]), /^docstown-proxy-[0-9a-f]+$/, "the proxy container's generated name");
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { containerCapabilityNames, containerUploadUser, hasGroupPart, isReadBackCapability } from "../../policies/container-daemon-forms";
+import { containerCapabilityNames, containerUploadUser, containerVolumeOptions, hasGroupPart, isReadBackCapability } from "../../policies/container-daemon-forms";
 import { UNKNOWN_ARRAY, UNKNOWN_STRING, localGraph, messages, productionGraph, setProps, violations } from "./fixtures";
 
 /** Each test starts from a compliant fixture and breaks one property. */
@@ -82,5 +82,25 @@ describe("container-capability-names", () => {
   test("unknown capabilities are skipped", async () => {
     assert.deepEqual(await messages(containerCapabilityNames, web({ capabilities: UNKNOWN_STRING })), []);
     assert.deepEqual(await messages(containerCapabilityNames, web({ capabilities: { drops: ["ALL"], adds: UNKNOWN_ARRAY } })), []);
+  });
+});
+
+describe("container-volume-options", () => {
+  const local = (name: string, props: Record<string, unknown>) => setProps(localGraph(), name, props);
+  test("the compliant graphs pass: named volumes through `volumes`, no mount options", async () => {
+    assert.deepEqual(await messages(containerVolumeOptions, productionGraph()), []);
+    assert.deepEqual(await messages(containerVolumeOptions, localGraph()), []);
+  });
+
+  test("a mount with volumeOptions (noCopy alone) is a mandatory violation naming the container and the target", async () => {
+    const mounts = [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }];
+    const found = await violations(containerVolumeOptions, local("docstown-proxy", { mounts }));
+    assert.deepEqual(found.map((v) => [v.policy, v.enforcementLevel]), [["container-volume-options", "mandatory"]]);
+    assert.match(found[0]?.message ?? "", /container "docstown-proxy" mounts "\/data" with volumeOptions; .*API 1\.45/);
+  });
+
+  test("a mount without options, or unknown mounts, is left alone", async () => {
+    assert.deepEqual(await messages(containerVolumeOptions, local("docstown-proxy", { mounts: [{ type: "volume", source: "v", target: "/x" }] })), []);
+    assert.deepEqual(await messages(containerVolumeOptions, local("docstown-proxy", { mounts: UNKNOWN_ARRAY })), []);
   });
 });

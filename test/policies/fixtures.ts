@@ -294,7 +294,7 @@ export function localGraph(): RecordedPolicyResource[] {
   const network = r({ type: "docker:index/network:Network", name: "docstown-network", props: { name: "docstown" } });
   const repos = r({ type: "docker:index/volume:Volume", name: "docstown-repos", props: { name: "docstown-repos" } });
   const proxyData = r({ type: "docker:index/volume:Volume", name: "docstown-proxy-data", props: { name: "docstown-proxy-data" } });
-  const proxyDataMount = [{ type: "volume", source: "docstown-proxy-data", target: "/data", volumeOptions: { noCopy: true } }];
+  const proxyDataMount = [{ volumeName: "docstown-proxy-data", containerPath: "/var/lib/docstown-caddy" }];
   const pgData = r({ type: "docker:index/volume:Volume", name: "docstown-postgres-data", props: { name: "docstown-postgres-data" } });
   const app = r({ type: "docstown:app:App", name: "docstown", props: {} });
   const local = (c: Spec) => r({ ...c, parent: app });
@@ -356,10 +356,11 @@ export function localGraph(): RecordedPolicyResource[] {
       capabilities: { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] },
       ports: [{ internal: 8080, external: 8080 }],
       // Caddy's local CA on a volume; only the Caddyfile is uploaded.
-      mounts: proxyDataMount,
+      volumes: proxyDataMount,
+      envs: ["XDG_DATA_HOME=/var/lib/docstown-caddy"],
       uploads: [{ file: "/etc/caddy/Caddyfile", content: "{\n\tadmin off\n}\n", permissions: "0444" }],
     }),
-    deps: { networksAdvanced: [network], mounts: [proxyData] },
+    deps: { networksAdvanced: [network], volumes: [proxyData] },
   });
   // Hand a fresh, root-owned volume to the uid that writes it: root with CAP_CHOWN alone, no network.
   const ownerStep = (step: string, owner: string, path: string, mount: Record<string, unknown>) =>
@@ -387,8 +388,8 @@ export function localGraph(): RecordedPolicyResource[] {
   const proxyDataOwner = local({
     type: "docker:index/container:Container",
     name: "docstown-proxy-data-owner",
-    props: ownerStep("proxy-data-owner", "65534:65534", "/data", { mounts: proxyDataMount }),
-    deps: { mounts: [proxyData] },
+    props: ownerStep("proxy-data-owner", "65534:65534", "/var/lib/docstown-caddy", { volumes: proxyDataMount }),
+    deps: { volumes: [proxyData] },
   });
   return [network, repos, proxyData, pgData, app, postgres, reposOwner, proxyDataOwner, web, worker, migrate, proxy];
 }

@@ -30,6 +30,7 @@ const POLICY_LEVELS: Record<string, "mandatory" | "advisory"> = {
   "container-security-options": "mandatory",
   "container-no-host-devices": "mandatory",
   "container-upload-user": "mandatory",
+  "container-volume-options": "mandatory",
   "container-restart-policy": "mandatory",
   "container-log-rotation": "mandatory",
   "container-memory-limit": "mandatory",

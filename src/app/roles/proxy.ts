@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderCaddyfile, type CaddyfileOptions } from "../caddyfile";
 import {
   CADDYFILE_PATH, CADDY_CONFIG_PATH, CADDY_DATA_PATH, ORIGIN_PULL_CA_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_GID, PROXY_LISTEN, PROXY_UID,
-  PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, hardening, logging, memoryLimit, processLimit, roleLabels, volumeMount,
+  PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, LOCAL_CA_DATA_PATH, hardening, logging, memoryLimit, namedVolume, processLimit, roleLabels,
 } from "../containers";
 
 export interface RailsAppProxyArgs {
@@ -71,9 +71,9 @@ function caddyTmpfs(size: string): string {
  * keeping (autosave, locks): a tmpfs. With its local CA, the data directory is the volume (the
  * CA's root and key, the issued certificate), handed to Caddy's uid by the proxy-data-owner step.
  */
-function tlsPieces(tls: ProxyTls): { uploads: docker.types.input.ContainerUpload[]; data: Pick<docker.ContainerArgs, "mounts">; tmpfs: Record<string, string> } {
+function tlsPieces(tls: ProxyTls): { uploads: docker.types.input.ContainerUpload[]; data: Pick<docker.ContainerArgs, "volumes" | "envs">; tmpfs: Record<string, string> } {
   if ("internalCa" in tls) {
-    return { uploads: [], data: { mounts: [volumeMount(tls.internalCa.volumeName, CADDY_DATA_PATH)] }, tmpfs: {} };
+    return { uploads: [], data: { volumes: [namedVolume(tls.internalCa.volumeName, LOCAL_CA_DATA_PATH)], envs: [`XDG_DATA_HOME=${LOCAL_CA_DATA_PATH}`] }, tmpfs: {} };
   }
   return {
     uploads: [
