@@ -45,5 +45,7 @@ export function ownerStepContainerArgs(i: OwnerStepInputs): docker.ContainerArgs
 }
 
 export function declareOwnerStep(name: string, i: OwnerStepInputs, opts: pulumi.CustomResourceOptions): docker.Container {
-  return new docker.Container(`${name}-${i.step}`, ownerStepContainerArgs(i), opts);
+  // The step borrows the app image only for its `chown`: a new release must not re-run it (a
+  // release changes migrate, web and worker, nothing else), so the image it was made with stays.
+  return new docker.Container(`${name}-${i.step}`, ownerStepContainerArgs(i), { ...opts, ignoreChanges: [...(opts.ignoreChanges ?? []), "image"] });
 }
