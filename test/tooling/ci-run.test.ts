@@ -1,0 +1,40 @@
+// .ci/run runs exactly the README's test command, and that command runs both suites, the engine
+// suite with nothing skipped under CI=true.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+
+/** The first command of README's "The two commands" section. */
+function readmeTestCommand(): string {
+  const section = read("README.md").split("## The two commands")[1] ?? "";
+  const block = /```sh\n([^\n]+)\n```/.exec(section);
+  assert.ok(block?.[1], "README's 'The two commands' opens with a sh block");
+  return block[1].trim();
+}
+
+test("README's test command runs the unit suite and the engine suite", () => {
+  assert.equal(readmeTestCommand(), "npm ci && npm test && npm run test:engine");
+  const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+  assert.match(scripts["test:engine"] ?? "", /^npm run engine && node .*--test .*\*\.engine\.test\.ts/);
+  assert.match(scripts["test:unit"] ?? "", /-not -name "\*\.engine\.test\.ts"/, "the unit suite leaves the engine tests out");
+});
+
+test(".ci/run ends by running exactly that command", () => {
+  const lines = read(".ci/run").trim().split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  assert.equal(lines[lines.length - 1]?.trim(), readmeTestCommand());
+});
+
+test("under CI=true the engine suite's preconditions fail instead of skipping", () => {
+  // Every engine test file either uses engineTest (fails under CI) or turns its skip off when CI=true.
+  const dir = path.join(ROOT, "test");
+  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".engine.test.ts"));
+  assert.ok(files.length >= 5, `engine test files: ${files.join(", ")}`);
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(dir, file), "utf8");
+    assert.ok(/engineTest\(|CI !== "true"|skipUnlessCi\(|inCI/.test(text), `${file} may skip under CI=true`);
+  }
+});
