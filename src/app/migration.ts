@@ -16,14 +16,24 @@ import * as pulumi from "@pulumi/pulumi";
  * fixed and the step replaced.
  */
 
+/** Lines of the step's own output shown in the failure: the error and what led to it. */
+export const FAILURE_OUTPUT_LINES = 20;
+
+/** The last `lines` non-empty lines of `output`, each indented under the message. */
+export function outputTail(output: string | undefined, lines = FAILURE_OUTPUT_LINES): string {
+  const kept = (output ?? "").split(/\r?\n/).filter((l) => l.trim() !== "").slice(-lines);
+  return kept.length === 0 ? "" : `\nits last ${kept.length} line(s) of output:\n${kept.map((l) => `  | ${l}`).join("\n")}`;
+}
+
 /** Why a one-shot step blocks the rollout, or undefined when it succeeded. */
-export function migrationFailure(exitCode: number | undefined, container: string, step = "bin/rails db:prepare"): string | undefined {
+export function migrationFailure(exitCode: number | undefined, container: string, step = "bin/rails db:prepare", output?: string): string | undefined {
   if (exitCode === 0) return undefined;
   const what = exitCode === undefined ? "reported no exit code" : `exited with code ${exitCode}`;
   return (
     `${step} in container ${container} ${what}; the new release was not started and the ` +
     `running one keeps serving. Read its output with: docker logs ${container} (on the Docker host). ` +
-    `After fixing the cause, run it again with: pulumi up --replace <urn of that container>`
+    `After fixing the cause, run it again with: pulumi up --replace <urn of that container>` +
+    outputTail(output)
   );
 }
 
@@ -32,12 +42,15 @@ export function migrationFailure(exitCode: number | undefined, container: string
  * preview of a new release (the migration has not run yet), which is what a preview should show.
  */
 export function migratedImage(
-  migrate: { exitCode: pulumi.Output<number>; name: pulumi.Output<string> },
+  migrate: { exitCode: pulumi.Output<number>; name: pulumi.Output<string>; containerLogs?: pulumi.Output<string | undefined> },
   imageId: pulumi.Input<string>,
   step?: string,
 ): pulumi.Output<string> {
-  return pulumi.all([migrate.exitCode, migrate.name, imageId]).apply(([code, name, id]) => {
-    const failure = migrationFailure(code as number | undefined, name, step);
+  // The step's output is stored as a secret (a migration may print anything) and shown only in
+  // the failure; unwrapped here so the image id web and worker run stays readable in a preview.
+  const logs = pulumi.unsecret(migrate.containerLogs ?? pulumi.output(undefined));
+  return pulumi.all([migrate.exitCode, migrate.name, imageId, logs]).apply(([code, name, id, output]) => {
+    const failure = migrationFailure(code as number | undefined, name, step, output);
     if (failure !== undefined) throw new pulumi.RunError(failure);
     return id;
   });

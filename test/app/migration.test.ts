@@ -3,10 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { migratedImage, migrationFailure } from "../../src/app/migration";
+import { migratedImage, migrationFailure, outputTail } from "../../src/app/migration";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { PROJECT_DIR, recordProgram } from "../harness";
+import { PROJECT_DIR, recordProgram, synthStack } from "../harness";
 
 const ID = `sha256:${"d".repeat(64)}`;
 
@@ -39,4 +39,21 @@ test("a successful migration hands the image id through unchanged", async () => 
     return {};
   });
   assert.equal(result.resources.find((r) => r.name === "docstown-web")?.inputs["image"], ID);
+});
+
+test("a failed step's own last lines of output are part of the failure, oldest first", () => {
+  const output = ["== 20261205 AddIndex: migrating", ...Array.from({ length: 30 }, (_, i) => `line ${i}`), "PG::DuplicateTable: ERROR:  relation \"users\" already exists", ""].join("\n");
+  const failure = migrationFailure(1, "docstown-migrate-1", "bin/rails db:prepare", output) ?? "";
+  assert.match(failure, /its last 20 line\(s\) of output:\n {2}\| line 11\n/);
+  assert.match(failure, / {2}\| PG::DuplicateTable: ERROR: {2}relation "users" already exists$/);
+  assert.ok(!failure.includes("AddIndex"), "only the tail");
+  assert.equal(outputTail(""), "");
+  assert.equal(migrationFailure(0, "c", "s", output), undefined);
+});
+
+test("migrate keeps its output, stored as a secret", async () => {
+  const { resources } = await synthStack("local");
+  const migrate = resources.find((r) => r.type === "docker:index/container:Container" && r.name === "docstown-migrate");
+  assert.equal(migrate?.inputs["logs"], true);
+  assert.deepEqual(migrate?.options.additionalSecretOutputs, ["containerLogs"]);
 });

@@ -22,6 +22,8 @@ export function migrateContainerArgs(i: MigrateInputs): docker.ContainerArgs {
     restart: "no",
     mustRun: false,
     attach: true,
+    // Kept (as a secret output) so a failed migration's own words reach `pulumi up`'s error.
+    logs: true,
     networksAdvanced: i.networks,
     ...databaseCaUploads(i.databaseCaPem),
     labels: roleLabels("migrate", i.release),
@@ -29,5 +31,5 @@ export function migrateContainerArgs(i: MigrateInputs): docker.ContainerArgs {
 }
 
 export function declareMigrate(name: string, i: MigrateInputs, opts: pulumi.CustomResourceOptions): docker.Container {
-  return new docker.Container(`${name}-migrate`, migrateContainerArgs(i), opts);
+  return new docker.Container(`${name}-migrate`, migrateContainerArgs(i), { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "containerLogs"] });
 }
