@@ -78,15 +78,18 @@ describe("the Docker provider over ssh:// with the key in an agent and the host 
     sshd?.stop();
   });
 
-  test("a pinned key that is not the server's is refused before anything is declared", STEP, () => {
+  test("a pinned key that is not the server's: the up fails at the first connection and creates nothing", STEP, () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), "docstown-otherkey-"));
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(other, "k")]);
     const [type, key] = fs.readFileSync(path.join(other, "k.pub"), "utf8").trim().split(/\s+/);
     fs.rmSync(other, { recursive: true, force: true });
     writeStackFile(run, { ...settings, "local.dockerHostKey": `[127.0.0.1]:${sshd.port} ${type} ${key}` });
-    const preview = run.pulumi(["preview"]);
-    assert.notEqual(preview.status, 0);
-    assert.match(`${preview.stdout}\n${preview.stderr}`, /Host key verification failed|REMOTE HOST IDENTIFICATION|host key/i);
+    // A preview of an empty stack never dials (the provider connects lazily); an up must.
+    const up = run.pulumi(["up", "--yes"]);
+    assert.notEqual(up.status, 0, "an up through a host whose key is not the pinned one must fail");
+    assert.match(`${up.stdout}\n${up.stderr}`, /Host key verification failed/);
+    const created = (run.exportState().deployment.resources ?? []).filter((r) => r.type.startsWith("docker:index/"));
+    assert.deepEqual(created.map((r) => r.urn), [], "nothing was created on the host");
   });
 
   test("first up over ssh://: every role runs and /up answers 200 over HTTPS", STEP, async () => {
