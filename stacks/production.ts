@@ -44,8 +44,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   const edge = new Edge("docstown", {
     domain: config.domain,
     publicIp: server.publicIp,
-    // The reserved IP is IPv4 only; the AAAA record follows the droplet's own IPv6 address.
-    ipv6Address: config.droplet.ipv6 ? server.droplet.ipv6Address : undefined,
+    // IPv4 only: the reserved IP is, and droplet.ipv6 is refused (see the schema), so no AAAA record.
     cloudflare: config.cloudflare,
     email: config.email,
   });

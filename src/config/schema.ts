@@ -108,7 +108,18 @@ const dropletSchema = z.strictObject({
   size: z.string().regex(/^[a-z0-9-]+$/, "must be a droplet size slug such as s-2vcpu-4gb").default("s-2vcpu-4gb"),
   image: z.string().regex(/^ubuntu-\d{2}-04-x64$/, "must be an Ubuntu LTS image slug such as ubuntu-24-04-x64").default("ubuntu-24-04-x64"),
   swapGb: z.number().int().min(0).max(64).default(2),
-  ipv6: z.boolean().default(false),
+  /**
+   * Refused when true: an AAAA record would let Cloudflare reach the origin over IPv6, where the
+   * proxy does not answer (its ports bind IPv4; binding `::` makes kreuzwerker's provider replace
+   * the proxy on every apply, #909). No droplet IPv6, no AAAA record, until that can be served.
+   */
+  ipv6: z
+    .boolean()
+    .default(false)
+    .refine(
+      (on) => !on,
+      "IPv6 is not served end to end: the proxy's ports bind IPv4 only (binding :: replaces it on every up, kreuzwerker #909), so an AAAA record would send Cloudflare to an address nothing answers on; leave it false",
+    ),
 });
 
 const volumeSchema = z.strictObject({

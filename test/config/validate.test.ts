@@ -47,6 +47,7 @@ describe("one bad value, one line naming its key", () => {
     ["world-open database (IPv6)", withKey("operators", { ...objectKey(production, "operators"), databaseCidrs: ["::/0"] }), "docstown:operators.databaseCidrs[0]: must not open access to the whole internet (0.0.0.0/0 or ::/0)"],
     ["unknown email provider", withKey("email", { ...objectKey(production, "email"), provider: "mailgun" }), "docstown:email.provider: must be one of postmark, ses, sendgrid"],
     ["wrong type", withKey("droplet", { ...objectKey(production, "droplet"), swapGb: "two" }), 'docstown:droplet.swapGb: must be a number, got string "two"'],
+    ["IPv6 on the droplet", withKey("droplet", { ...objectKey(production, "droplet"), ipv6: true }), "docstown:droplet.ipv6: IPv6 is not served end to end: the proxy's ports bind IPv4 only (binding :: replaces it on every up, kreuzwerker #909), so an AAAA record would send Cloudflare to an address nothing answers on; leave it false"],
     ["typo in a nested key", withKey("volume", { ...objectKey(production, "volume"), sizeGB: 50 }), "docstown:volume.sizeGB: unknown key"],
     ["typo in a top-level key", withKey("volumes", { sizeGb: 50 }), "docstown:volumes: unknown key"],
     ["relative mount path", withKey("volume", { ...objectKey(production, "volume"), mountPath: "data/repos" }), "docstown:volume.mountPath: must be an absolute path such as /data/repos"],
