@@ -93,16 +93,20 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     // Only Cloudflare reaches 80/443, so its CF-Connecting-IP header names the visitor.
     proxy: {
       host: config.domain, aliases: [`www.${config.domain}`], httpPort: 80, httpsPort: 443, clientIpHeader: "CF-Connecting-IP",
-      ...(edge.originPull !== undefined ? { originPullCaPem: edge.originPull.caCertificatePem } : {}),
+      ...(edge.originPull.enabled ? { originPullCaPem: edge.originPull.caCertificatePem } : {}),
     },
-    // The edge presents its client certificate before the proxy starts demanding one.
-    ...(edge.originPull !== undefined ? { proxyAfter: [edge.originPull.ready] } : {}),
+    // The edge presents its client certificate (active at Cloudflare) before the proxy starts demanding one.
+    ...(edge.originPull.ready !== undefined ? { proxyAfter: [edge.originPull.ready] } : {}),
     // The database component's users and grants must exist before db:prepare runs.
     migrateAfter: [database],
     // A replaced droplet keeps the reserved IP: its id is what tells Pulumi the engine is new.
     host: server.dropletId,
     hostReady: server.ready,
   });
+
+  // Authenticated origin pulls off: the zone stops presenting the certificate only once the proxy
+  // no longer requires it (on, this does nothing: the proxy waited for the setting above).
+  edge.originPull.switchOffAfter(app.proxy);
 
   // --- monitoring (uptime check, alerts) ---
   const monitoring = new Monitoring("docstown", {
@@ -144,6 +148,8 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     githubOAuthCallbackUrl: edge.oauthCallbackUrl,
     cloudflareZoneId: edge.zoneId,
     originCertificateExpiresOn: edge.originCertificateExpiresOn,
+    // the client certificate the edge presents to the proxy; the first `up` in its last 90 days renews it
+    originPullCertificateExpiresOn: edge.originPull.clientCertificateExpiresOn,
     // monitoring
     uptimeCheckId: monitoring.uptimeCheckId,
     // app (imageDigest is what runs; roll back with `pulumi config set` app.digest to an earlier one)

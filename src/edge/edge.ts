@@ -38,10 +38,12 @@ export class Edge extends pulumi.ComponentResource {
   readonly originPrivateKeyPem: pulumi.Output<string>;
   readonly originCertificateExpiresOn: pulumi.Output<string>;
   /**
-   * Authenticated origin pulls (`cloudflare.authenticatedOriginPulls`): the CA the proxy must
-   * require client certificates from, and the zone setting it must wait for. Absent when off.
+   * Authenticated origin pulls, declared whether `cloudflare.authenticatedOriginPulls` is on or
+   * off: the CA the proxy requires client certificates from (when on), the zone setting it waits
+   * for (`ready`, when on), and `switchOffAfter(proxy)`, which the caller must call (off: the
+   * setting goes off after the proxy stops requiring the certificate).
    */
-  readonly originPull?: { readonly caCertificatePem: pulumi.Output<string>; readonly ready: pulumi.Resource };
+  readonly originPull: OriginPullAuthentication;
   /** What the GitHub OAuth app's "Authorization callback URL" must be. */
   readonly oauthCallbackUrl: string;
   /** Every record, by its resource-name suffix (`apex-a`, `email-dkim-0`, …). */
@@ -86,6 +88,7 @@ export class Edge extends pulumi.ComponentResource {
     }
     this.records = records;
 
+    // Every setting, its switch on or off (off is a value, not a delete: see zoneSettings).
     for (const setting of zoneSettings(args.cloudflare)) {
       new cloudflare.ZoneSetting(
         `${name}-setting-${setting.key}`,
@@ -99,10 +102,11 @@ export class Edge extends pulumi.ComponentResource {
     this.originPrivateKeyPem = origin.privateKeyPem;
     this.originCertificateExpiresOn = origin.expiresOn;
     this.oauthCallbackUrl = githubOAuthCallbackUrl(domain);
-    if (args.cloudflare.authenticatedOriginPulls) {
-      const pull = new OriginPullAuthentication(`${name}-origin-pull`, { zoneId: this.zoneId, domain }, { parent: this });
-      this.originPull = { caCertificatePem: pull.caCertificatePem, ready: pull.ready };
-    }
+    this.originPull = new OriginPullAuthentication(
+      `${name}-origin-pull`,
+      { zoneId: this.zoneId, domain, enabled: args.cloudflare.authenticatedOriginPulls },
+      { parent: this },
+    );
 
     this.registerOutputs({
       zoneId: this.zoneId,
@@ -110,7 +114,7 @@ export class Edge extends pulumi.ComponentResource {
       originPrivateKeyPem: this.originPrivateKeyPem,
       originCertificateExpiresOn: this.originCertificateExpiresOn,
       oauthCallbackUrl: this.oauthCallbackUrl,
-      ...(this.originPull !== undefined ? { originPullCaPem: this.originPull.caCertificatePem } : {}),
+      originPullCaPem: this.originPull.caCertificatePem,
     });
   }
 }

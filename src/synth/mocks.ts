@@ -112,6 +112,13 @@ const RESOURCE_OUTPUTS: Record<string, Outputs> = {
   }),
   "tls:index/certRequest:CertRequest": (name) => ({ id: digestOf(name).slice(0, 40), state: { certRequestPem: PEM("CERTIFICATE REQUEST", name) } }),
   "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ id: numericId(name), state: { certPem: PEM("CERTIFICATE", name) } }),
+  "tls:index/locallySignedCert:LocallySignedCert": (name) => ({
+    id: numericId(name), state: { certPem: PEM("CERTIFICATE", name), validityEndTime: "2029-11-20T00:00:00Z", readyForRenewal: false },
+  }),
+  // A zone-level origin-pull upload: its id is the certificate id; Cloudflare deploys it after the create returns.
+  "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate": (name) => ({
+    id: digestOf(`aop-${name}`).slice(0, 32), state: { status: "pending_deployment" },
+  }),
   "docker:index/remoteImage:RemoteImage": (name, inputs) => {
     const ref = String(inputs["name"] ?? name);
     const digest = ref.includes("@sha256:") ? ref.split("@")[1] ?? "" : `sha256:${digestOf(ref)}`;

@@ -8,6 +8,7 @@ import { Edge } from "../../src/edge/edge";
 import { txtValue } from "../../src/edge/txt";
 import { parseDmarc } from "../../src/email/dmarc";
 import { parseSpf } from "../../src/email/spf";
+import { compareGraphs, formatChanges } from "../../src/synth/compare";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
 import { PROJECT_DIR, byType, isSecretPath, one, recordProgram, synthStack } from "../harness";
@@ -150,26 +151,32 @@ describe("edge in the production stack (committed config)", () => {
 });
 
 describe("edge with other settings", () => {
-  it("drops each zone setting whose switch is off", async () => {
-    const off = await synthStack("production", { "docstown:cloudflare": JSON.stringify({ sslStrict: false, hsts: false }) });
-    assert.deepEqual(Object.keys(settingsOf(off)).sort(), ["always_use_https", "min_tls_version", "tls_1_3"]);
-    const none = await synthStack("production", {
-      "docstown:cloudflare": JSON.stringify({ alwaysUseHttps: false, minTls12: false, tls13: false, hstsMaxAgeSeconds: 63072000 }),
+  it("each zone switch off sets its off value on the same resource: nothing added, nothing removed", async () => {
+    const on = await synthStack("production");
+    const urnsOf = (r: SynthResult) => byType(r, SETTING).map((s) => s.urn).sort();
+    const off = await synthStack("production", {
+      "docstown:cloudflare": JSON.stringify({ sslStrict: false, alwaysUseHttps: false, minTls12: false, tls13: false, hsts: false }),
     });
-    assert.deepEqual(settingsOf(none), {
-      ssl: "strict",
-      security_header: { strict_transport_security: { enabled: true, max_age: 63072000, include_subdomains: true, nosniff: true, preload: false } },
+    assert.deepEqual(settingsOf(off), {
+      ssl: "full",
+      always_use_https: "off",
+      min_tls_version: "1.0",
+      tls_1_3: "off",
+      security_header: { strict_transport_security: { enabled: true, max_age: 0, include_subdomains: false, nosniff: false, preload: false } },
     });
-  });
+    assert.deepEqual(urnsOf(off), urnsOf(on));
+    // Toggling changes the settings' values and nothing else in the graph: no URN appears or goes.
+    const changes = compareGraphs(on, off);
+    assert.deepEqual(changes.filter((c) => c.kind !== "changed"), [], formatChanges(changes));
+    assert.deepEqual(
+      changes.map((c) => [c.urn.split("::").pop(), c.keys]),
+      ["always-use-https", "hsts", "min-tls-version", "ssl", "tls-1-3"].map((k) => [`docstown-setting-${k}`, ["value"]]),
+    );
 
-  it("with droplet IPv6 on, adds a proxied AAAA that follows the droplet's IPv6 address", async () => {
-    const result = await synthStack("production", { "docstown:droplet": JSON.stringify({ ipv6: true }) });
-    const aaaa = record(result, "apex-aaaa");
-    const droplet = one(result, "digitalocean:index/droplet:Droplet");
-    assert.deepEqual({ type: aaaa.inputs["type"], name: aaaa.inputs["name"], proxied: aaaa.inputs["proxied"], ttl: aaaa.inputs["ttl"] }, {
-      type: "AAAA", name: "docstown.org", proxied: true, ttl: 1,
+    const longer = await synthStack("production", { "docstown:cloudflare": JSON.stringify({ hstsMaxAgeSeconds: 63072000 }) });
+    assert.deepEqual(settingsOf(longer)["security_header"], {
+      strict_transport_security: { enabled: true, max_age: 63072000, include_subdomains: true, nosniff: true, preload: false },
     });
-    assert.deepEqual(aaaa.propertyDependencies["content"], [droplet.urn]);
   });
 
   it("uses a configured zone id instead of looking the zone up, and the configured CAA issuers", async () => {

@@ -5,7 +5,7 @@ import { githubOAuthCallbackUrl } from "../../src/edge/oauth";
 import { ORIGIN_CERT_VALIDITY_DAYS, originHostnames } from "../../src/edge/origin-certificate";
 import { caaRecords, recordProblems, webRecords, type DnsRecordSpec } from "../../src/edge/records";
 import { txtContent, txtStrings, txtValue } from "../../src/edge/txt";
-import { zoneSettings } from "../../src/edge/zone-settings";
+import { HSTS_OFF, ZONE_SWITCHES, zoneSettings } from "../../src/edge/zone-settings";
 
 const cloudflareDefaults = () => productionSchema.shape.cloudflare.parse(undefined);
 
@@ -100,13 +100,37 @@ describe("zoneSettings", () => {
     ]);
   });
 
-  it("each switch removes only its own setting", () => {
-    const switches = { sslStrict: "ssl", alwaysUseHttps: "always_use_https", minTls12: "min_tls_version", tls13: "tls_1_3", hsts: "security_header" } as const;
-    for (const [flag, settingId] of Object.entries(switches)) {
-      const ids = zoneSettings({ ...cloudflareDefaults(), [flag]: false }).map((s) => s.settingId);
-      assert.equal(ids.length, 4, flag);
-      assert.equal(ids.includes(settingId), false, `${flag} off still sets ${settingId}`);
+  it("each switch off sets its own setting's off value and leaves the other four as they were", () => {
+    const on = zoneSettings(cloudflareDefaults());
+    const offValues = {
+      sslStrict: ["ssl", "full"],
+      alwaysUseHttps: ["always_use_https", "off"],
+      minTls12: ["min_tls_version", "1.0"],
+      tls13: ["tls_1_3", "off"],
+      hsts: ["security_header", { strict_transport_security: { enabled: true, max_age: 0, include_subdomains: false, nosniff: false, preload: false } }],
+    } as const;
+    for (const [flag, [settingId, off]] of Object.entries(offValues)) {
+      const settings = zoneSettings({ ...cloudflareDefaults(), [flag]: false });
+      // The same five settings under the same keys: off is an update of the resource, never a delete.
+      assert.deepEqual(settings.map((s) => [s.key, s.settingId]), on.map((s) => [s.key, s.settingId]), flag);
+      for (const [i, s] of settings.entries()) {
+        assert.deepEqual(s.value, s.settingId === settingId ? off : on[i]?.value, `${flag} off: ${s.settingId}`);
+      }
     }
+  });
+
+  it("everything off still declares all five settings, each at its off value", () => {
+    const off = zoneSettings({ ...cloudflareDefaults(), sslStrict: false, alwaysUseHttps: false, minTls12: false, tls13: false, hsts: false });
+    assert.deepEqual(Object.fromEntries(off.map((s) => [s.settingId, s.value])), {
+      ssl: "full",
+      always_use_https: "off",
+      min_tls_version: "1.0",
+      tls_1_3: "off",
+      security_header: { strict_transport_security: { ...HSTS_OFF } },
+    });
+    // Cloudflare's documented way to switch HSTS off: a max-age of 0 makes browsers forget it.
+    assert.equal(HSTS_OFF.max_age, 0);
+    assert.deepEqual(Object.keys(ZONE_SWITCHES).sort(), ["alwaysUseHttps", "minTls12", "sslStrict", "tls13"]);
   });
 });
 
