@@ -23,6 +23,7 @@ import {
 import { databaseClusterProtected, databaseFirewallPresent, databaseFirewallRestricted, databasePrivateNetwork } from "./database";
 import { dropletFirewallAttached, dropletMonitoring, dropletSshKeys, firewallInboundRestricted } from "./droplet";
 import { persistentVolumePresence } from "./persistent-volume";
+import { replacementNameReuse } from "./replacement";
 import { containerSecretEnvNames } from "./secret-env";
 
 /** The pack's default level; every policy also states its own. */
@@ -35,6 +36,7 @@ export const allPolicies: Policies = [
   databasePrivateNetwork,
   databaseFirewallRestricted,
   databaseFirewallPresent,
+  replacementNameReuse,
   dropletSshKeys,
   dropletMonitoring,
   dropletFirewallAttached,

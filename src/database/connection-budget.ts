@@ -7,7 +7,15 @@ import { DATABASE_URL_NAMES, type DatabaseUrlName } from "./rails";
  *
  * DigitalOcean gives a PostgreSQL node 25 connections per GB of RAM and keeps 3 for itself
  * (docs: "How to Manage Connection Pools", and the API's connection pool `size` field): 22 on the
- * 1 GB node. Connection pools draw on the same 22.
+ * 1 GB node. Connection pools draw on the same 22: the API reference says of a pool's `size` that
+ * the node's backend connections "are shared across all connection pools in a cluster", so every
+ * pool's size counts against the limit, an old pool's too while it exists.
+ *
+ * That decides how a pool change applies. A pool cannot be updated (the provider replaces it on
+ * any change, size included), and ./pools.ts replaces it create-first under a new name, so the
+ * containers switch to the new pools like a release and the old ones go last. Until then
+ * DigitalOcean holds two sets of pools; each set is therefore sized from half of what migrate and
+ * the operators leave, and `poolSwitch` proves the old set and the new one fit together.
  *
  * Rails opens one connection pool per database and process (primary, cache, queue, cable), each
  * up to its size: RAILS_MAX_THREADS in the generated config/database.yml. Connections open on
@@ -36,6 +44,15 @@ export const OPERATOR_HEADROOM = 3;
 
 /** One-shot `bin/rails db:prepare`: one thread, at most one connection to each of the four databases. */
 export const MIGRATE_CONNECTIONS = DATABASE_URL_NAMES.length;
+
+/**
+ * Sets of pools DigitalOcean may hold at once: the current one, and while a change of pool sizes
+ * applies, the new one beside it (created first, the old one deleted after web and worker moved).
+ */
+export const POOL_SETS_AT_ONCE = 2;
+
+/** With pooling, what connects to the server itself: migrate and the operators. */
+export const DIRECT_CONNECTIONS = MIGRATE_CONNECTIONS + OPERATOR_HEADROOM;
 
 export type Pooling = "pgbouncer" | "direct";
 
@@ -80,9 +97,13 @@ export interface ConnectionBudget {
   readonly phases: readonly DeployPhase[];
   /** The phase with the most client connections. */
   readonly peak: DeployPhase;
-  /** PgBouncer pool size per database (backend connections), when pooling. */
+  /** PgBouncer pool size per database (backend connections), when pooling: one set. */
   readonly pools?: PerDatabase;
-  /** Connections that reach PostgreSQL at the peak, headroom included: what must fit in `limit`. */
+  /**
+   * Connections that reach PostgreSQL at the worst moment, headroom included: what must fit in
+   * `limit`. Direct: the deploy's peak. Pooled: two sets of pools (a pool change under way) beside
+   * migrate and the operators.
+   */
   readonly serverConnections: number;
   readonly fits: boolean;
 }
@@ -132,7 +153,7 @@ export function containerDemands(input: Pick<BudgetInput, "railsMaxThreads" | "j
 }
 
 /**
- * Splits what is left after migrate and the headroom among four pools, weighted to the primary
+ * Splits one set's share (`poolSetBudget`) among four pools, weighted to the primary
  * and the queue (every request and every job poll), never below 1, never above what Rails could
  * ask of that database. Undefined when the four pools cannot get one connection each.
  */
@@ -167,12 +188,45 @@ export function connectionBudget(input: BudgetInput): ConnectionBudget {
     const serverConnections = peak.clients + OPERATOR_HEADROOM;
     return { input, containers, phases, peak, serverConnections, fits: serverConnections <= input.limit };
   }
-  // Web and worker reach PostgreSQL through the pools; migrate and the operators directly.
+  // Web and worker reach PostgreSQL through the pools; migrate and the operators directly. One
+  // set of pools gets half of the rest: the other half is where the next set is created.
   const runtimeClients = each((db) => 2 * (containers.web.perDatabase[db] + containers.worker.perDatabase[db]));
-  const direct = MIGRATE_CONNECTIONS + OPERATOR_HEADROOM;
-  const pools = poolSizes(input.limit - direct, runtimeClients);
-  const serverConnections = (pools === undefined ? DATABASE_URL_NAMES.length : sumPer(pools)) + direct;
+  const pools = poolSizes(poolSetBudget(input.limit), runtimeClients);
+  const serverConnections = POOL_SETS_AT_ONCE * (pools === undefined ? DATABASE_URL_NAMES.length : sumPer(pools)) + DIRECT_CONNECTIONS;
   return { input, containers, phases, peak, ...(pools !== undefined ? { pools } : {}), serverConnections, fits: pools !== undefined && serverConnections <= input.limit };
+}
+
+/** Server connections one set of pools may hold on a node allowing `limit`. */
+export function poolSetBudget(limit: number): number {
+  return Math.floor((limit - DIRECT_CONNECTIONS) / POOL_SETS_AT_ONCE);
+}
+
+export interface PoolSwitch {
+  /** The pools whose size changes: ./pools.ts names (and creates) a new one for each. */
+  readonly replaced: readonly DatabaseUrlName[];
+  /** DigitalOcean's count while the old ones still exist beside the new: every pool's size. */
+  readonly allocated: number;
+  /** The worst moment on the server: both sets full, migrate and the operators. */
+  readonly serverConnections: number;
+  readonly limit: number;
+  readonly fits: boolean;
+}
+
+/**
+ * A change of config on the same cluster, with pooling before and after: do the old pools and the
+ * new ones fit the node together (the new limit: the cluster is resized before the pools, which
+ * need its id)? A node cannot shrink in place (DigitalOcean: "You cannot resize cluster nodes to
+ * smaller sizes"; a smaller one is a new cluster, ./restore.ts), so `after.limit` is at least
+ * `before.limit`, and each set is at most half of what its limit leaves: they always fit.
+ */
+export function poolSwitch(before: BudgetInput, after: BudgetInput): PoolSwitch {
+  const old = connectionBudget({ ...before, pooling: "pgbouncer" }).pools;
+  const next = connectionBudget({ ...after, pooling: "pgbouncer" }).pools;
+  if (old === undefined || next === undefined) throw new Error("poolSwitch: both configs need pools that fit their limit");
+  const replaced = DATABASE_URL_NAMES.filter((db) => old[db] !== next[db]);
+  const allocated = sumPer(next) + sum(replaced.map((db) => old[db]));
+  const serverConnections = allocated + DIRECT_CONNECTIONS;
+  return { replaced, allocated, serverConnections, limit: after.limit, fits: serverConnections <= after.limit };
 }
 
 /** The smallest known size whose limit fits `needed`, if any. */

@@ -1,7 +1,8 @@
 import {
-  KNOWN_CONNECTION_LIMITS, MIGRATE_CONNECTIONS, OPERATOR_HEADROOM, connectionBudget, describePeak, smallestSizeFor,
+  KNOWN_CONNECTION_LIMITS, MIGRATE_CONNECTIONS, OPERATOR_HEADROOM, POOL_SETS_AT_ONCE, connectionBudget, describePeak, smallestSizeFor,
   type ConnectionBudget, type Pooling,
 } from "./connection-budget";
+import { DATABASE_URL_NAMES } from "./rails";
 
 /**
  * The connection budget as config validation: which settings do not fit, under which key, and
@@ -51,8 +52,11 @@ export function connectionProblems(settings: ConnectionSettings): KeyedProblem[]
   const limitKey = known === undefined ? "database.connectionLimit" : "database.size";
   const allows = known === undefined ? `a limit of ${limit} connections` : `${size} allows ${limit} connections`;
   if (pooling === "pgbouncer") {
-    const needed = MIGRATE_CONNECTIONS + OPERATOR_HEADROOM + 4;
-    return [{ key: limitKey, problem: `${allows}: too few for four PgBouncer pools of at least 1 beside migrate (${MIGRATE_CONNECTIONS}) and operators (${OPERATOR_HEADROOM}), ${needed} in all; choose a larger database.size` }];
+    const needed = MIGRATE_CONNECTIONS + OPERATOR_HEADROOM + POOL_SETS_AT_ONCE * DATABASE_URL_NAMES.length;
+    return [{
+      key: limitKey,
+      problem: `${allows}: too few for four PgBouncer pools of at least 1, twice (a change of pool sizes creates the new pools beside the old), beside migrate (${MIGRATE_CONNECTIONS}) and operators (${OPERATOR_HEADROOM}), ${needed} in all; choose a larger database.size`,
+    }];
   }
   const larger = smallestSizeFor(budget.serverConnections);
   const fixes = [

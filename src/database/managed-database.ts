@@ -175,7 +175,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     if (sizes === undefined) {
       this.urls = direct;
     } else {
-      const pools = declarePools(prefix, { clusterId: cluster.id, databases, appUser, sizes, dependsOn: userDependencies }, keep);
+      const pools = declarePools(prefix, { cluster, databases, sizes, dependsOn: userDependencies }, { parent: this });
       const pooled = {} as Record<DatabaseUrlName, pulumi.Output<string>>;
       for (const urlName of DATABASE_URL_NAMES) pooled[urlName] = pooledUrl(pools[urlName], appUser, appPassword);
       this.urls = pooled;

@@ -9,6 +9,8 @@ export interface RecordedOptions {
   deleteBeforeReplace?: boolean;
   ignoreChanges?: string[];
   retainOnDelete?: boolean;
+  /** URN of the resource whose deletion takes this one with it (Pulumi then skips this one's delete). */
+  deletedWith?: string;
   replaceOnChanges?: string[];
   additionalSecretOutputs?: string[];
   customTimeouts?: Record<string, string>;
@@ -128,12 +130,13 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
 
   const resources: RecordedResource[] = [];
   for (const [order, c] of captured.entries()) {
-    const [urn, parent, explicitProvider, dependsOn, resolved] = await Promise.all([
+    const [urn, parent, explicitProvider, dependsOn, resolved, deletedWith] = await Promise.all([
       urnOf(c.resource),
       c.opts.parent ? urnOf(c.opts.parent) : Promise.resolve(undefined),
       c.opts.provider ? urnOf(c.opts.provider) : Promise.resolve(undefined),
       urnsOf(c.opts.dependsOn),
       resolveInputs(c.props),
+      c.opts.deletedWith ? urnOf(c.opts.deletedWith) : Promise.resolve(undefined),
     ]);
     const propertyDependencies: Record<string, string[]> = {};
     for (const [key, value] of Object.entries(c.props)) {
@@ -150,7 +153,7 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
       urn, type: c.type, name: c.name, id: w?.id, custom: w?.custom ?? true, parent,
       provider: provider === "" || provider?.includes("default_") ? undefined : provider,
       inputs, secretPaths,
-      options: pickOptions(c.opts, dependsOn),
+      options: { ...pickOptions(c.opts, dependsOn), ...(deletedWith !== undefined ? { deletedWith } : {}) },
       dependencies: [...dependencies].sort(), propertyDependencies, order,
     });
   }
@@ -161,6 +164,7 @@ export async function record(program: () => unknown, options: RecordOptions): Pr
     if (r.parent !== undefined) r.parent = real.has(r.parent) ? map(r.parent) : undefined;
     if (r.provider !== undefined) r.provider = map(r.provider);
     r.options.dependsOn = r.options.dependsOn.map(map);
+    if (r.options.deletedWith !== undefined) r.options.deletedWith = map(r.options.deletedWith);
     r.dependencies = r.dependencies.map(map).sort();
     for (const key of Object.keys(r.propertyDependencies)) r.propertyDependencies[key] = (r.propertyDependencies[key] ?? []).map(map).sort();
   }

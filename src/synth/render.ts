@@ -53,6 +53,8 @@ export interface SynthDocument {
   resources: {
     urn: string; type: string; name: string; id: string | null; custom: boolean;
     parent: string | null; provider: string | null; inputs: Record<string, unknown>; options: RecordedResource["options"];
+    /** Input -> the resources its value comes from (what a replacement of one of them changes). */
+    propertyDependencies: Record<string, string[]>;
   }[];
   outputs: Record<string, unknown>;
   violations: readonly Violation[];
@@ -65,7 +67,7 @@ export function toJson(result: SynthResult, violations: readonly Violation[]): S
     resources: result.resources.map((r) => ({
       urn: r.urn, type: r.type, name: r.name, id: r.id ?? null, custom: r.custom,
       parent: r.parent ?? null, provider: r.provider ?? null,
-      inputs: redact(r.inputs, r.secretPaths), options: r.options,
+      inputs: redact(r.inputs, r.secretPaths), options: r.options, propertyDependencies: r.propertyDependencies,
     })),
     outputs: redact(result.outputs, result.outputSecretPaths),
     violations,

@@ -82,7 +82,7 @@ test("every secret env var of every app container is a Pulumi secret; SOLID_QUEU
     // Migrate connects directly; web and worker through the PgBouncer pool (src/database/pools.ts).
     const expected = role === "migrate"
       ? /^postgresql:\/\/docstown:.+@private-docstown-db-.+:25060\/docstown_production\?sslmode=verify-full&sslrootcert=\/etc\/docstown\/database-ca\.crt$/
-      : /^postgresql:\/\/docstown:.+@private-docstown-db-.+:25061\/docstown_production-pool\?sslmode=verify-full&sslrootcert=\/etc\/docstown\/database-ca\.crt&prepared_statements=false&advisory_locks=false$/;
+      : /^postgresql:\/\/docstown:.+@private-docstown-db-.+:25061\/docstown_production-pool-[0-9a-f]{8}\?sslmode=verify-full&sslrootcert=\/etc\/docstown\/database-ca\.crt&prepared_statements=false&advisory_locks=false$/;
     assert.match(env["DATABASE_URL"] ?? "", expected);
   }
 });

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { validateConfig } from "../../src/config/validate";
-import { connectionBudget, containerDemands, poolSizes, smallestSizeFor } from "../../src/database/connection-budget";
+import {
+  KNOWN_CONNECTION_LIMITS, connectionBudget, containerDemands, poolSetBudget, poolSizes, poolSwitch, smallestSizeFor,
+} from "../../src/database/connection-budget";
 import { connectionProblems } from "../../src/database/connection-check";
 import { readStackFile } from "../../src/synth/stack-file";
 import { PROJECT_DIR } from "../harness";
@@ -55,22 +57,29 @@ describe("the worst case, per container and per deploy phase", () => {
 });
 
 describe("PgBouncer pools", () => {
-  test("on 22 connections: 4 for migrate and 3 for operators leave 15, split 6/2/5/2, exactly the limit", () => {
+  test("on 22 connections: 4 for migrate and 3 for operators leave 15; one set of pools gets half, 7, split 3/1/2/1", () => {
     const b = connectionBudget({ railsMaxThreads: 3, jobConcurrency: 1, pooling: "pgbouncer", limit: 22 });
-    assert.deepEqual(b.pools, sizes(6, 2, 5, 2));
-    assert.equal(b.serverConnections, 22);
+    assert.equal(poolSetBudget(22), 7);
+    // 7 × 2/6 = 2, 7 × 1/6 = 1: 2/1/2/1 = 6, the remainder to the primary.
+    assert.deepEqual(b.pools, sizes(3, 1, 2, 1));
+    assert.equal(b.serverConnections, 2 * 7 + 4 + 3, "old and new pools beside migrate and the operators");
     assert.equal(b.fits, true);
-    // More threads and workers queue in PgBouncer; the server sees the same 22.
-    assert.deepEqual(connectionBudget({ railsMaxThreads: 8, jobConcurrency: 6, pooling: "pgbouncer", limit: 22 }).serverConnections, 22);
+    // More threads and workers queue in PgBouncer; the server sees the same 21.
+    assert.deepEqual(connectionBudget({ railsMaxThreads: 8, jobConcurrency: 6, pooling: "pgbouncer", limit: 22 }).serverConnections, 21);
   });
 
   test("a pool never exceeds what Rails could ask of its database; never drops below 1", () => {
-    const b = connectionBudget({ railsMaxThreads: 3, jobConcurrency: 1, pooling: "pgbouncer", limit: 47 });
-    // 40 left: 13/6/13/6 plus the remainder to primary and queue = 14/6/14/6; primary capped at 2 × (3 + 3).
-    assert.deepEqual(b.pools, sizes(12, 6, 14, 6));
-    assert.equal(b.serverConnections, 38 + 7);
+    const b = connectionBudget({ railsMaxThreads: 3, jobConcurrency: 1, pooling: "pgbouncer", limit: 97 });
+    // (97 - 7) / 2 = 45: 15/7/15/7 plus the remainder to primary = 16/7/15/7; primary and cache capped at 2 × (3 + 3).
+    assert.equal(poolSetBudget(97), 45);
+    assert.deepEqual(b.pools, sizes(12, 7, 15, 7));
+    assert.equal(b.serverConnections, 2 * 41 + 7);
     assert.deepEqual(poolSizes(4, sizes(9, 9, 9, 9)), sizes(1, 1, 1, 1));
     assert.equal(poolSizes(3, sizes(9, 9, 9, 9)), undefined);
+  });
+
+  test("db-s-1vcpu-2gb: (47 - 7) / 2 = 20 per set, 7/3/7/3", () => {
+    assert.deepEqual(connectionBudget({ railsMaxThreads: 3, jobConcurrency: 2, pooling: "pgbouncer", limit: 47 }).pools, sizes(7, 3, 7, 3));
   });
 
   test("smallest known size for a need", () => {
@@ -105,8 +114,10 @@ describe("the refusal, with the keys to change", () => {
     }]);
     assert.deepEqual(connectionProblems({ database: { size: "db-amd-1vcpu-1gb", pooling: "pgbouncer", connectionLimit: 10 }, app }), [{
       key: "database.connectionLimit",
-      problem: "a limit of 10 connections: too few for four PgBouncer pools of at least 1 beside migrate (4) and operators (3), 11 in all; choose a larger database.size",
+      problem: "a limit of 10 connections: too few for four PgBouncer pools of at least 1, twice (a change of pool sizes creates the new pools beside the old), beside migrate (4) and operators (3), 15 in all; choose a larger database.size",
     }]);
+    assert.equal(connectionProblems({ database: { size: "db-amd-1vcpu-1gb", pooling: "pgbouncer", connectionLimit: 14 }, app }).length, 1);
+    assert.deepEqual(connectionProblems({ database: { size: "db-amd-1vcpu-1gb", pooling: "pgbouncer", connectionLimit: 15 }, app }), []);
   });
 
   const committed = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true);
@@ -144,5 +155,49 @@ describe("the refusal, with the keys to change", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a change of pool sizes: the new pools beside the old ones fit the node", () => {
+  const limits = Object.values(KNOWN_CONNECTION_LIMITS);
+
+  test("db-s-1vcpu-1gb to db-s-1vcpu-2gb (committed app settings): 7 old + 20 new + 7 direct = 34 of 47", () => {
+    const app = { railsMaxThreads: 3, jobConcurrency: 2, pooling: "pgbouncer" as const };
+    const s = poolSwitch({ ...app, limit: 22 }, { ...app, limit: 47 });
+    assert.deepEqual(s.replaced, ["DATABASE_URL", "CACHE_DATABASE_URL", "QUEUE_DATABASE_URL", "CABLE_DATABASE_URL"]);
+    assert.equal(s.allocated, 7 + 20);
+    assert.equal(s.serverConnections, 34);
+    assert.equal(s.fits, true);
+  });
+
+  test("a change that leaves a pool's size replaces only the others, and counts only theirs twice", () => {
+    // RAILS_MAX_THREADS 1 on 97: the primary is capped at 2 × (1 + 1) = 4, at 3 at 12 (see above).
+    const s = poolSwitch({ railsMaxThreads: 1, jobConcurrency: 1, pooling: "pgbouncer", limit: 97 }, { railsMaxThreads: 3, jobConcurrency: 1, pooling: "pgbouncer", limit: 97 });
+    assert.ok(s.replaced.includes("DATABASE_URL"));
+    assert.equal(s.fits, true);
+    const same = poolSwitch({ railsMaxThreads: 3, jobConcurrency: 1, pooling: "pgbouncer", limit: 22 }, { railsMaxThreads: 5, jobConcurrency: 3, pooling: "pgbouncer", limit: 22 });
+    assert.deepEqual(same.replaced, [], "on 22 the caps do not bind: same sizes, same names, nothing replaced");
+    assert.equal(same.allocated, 7);
+  });
+
+  test("every change the cluster can make in place fits: any known size to one at least as large, threads 1..16, workers 1..8", () => {
+    let checked = 0;
+    for (const before of limits) {
+      for (const after of limits.filter((l) => l >= before)) {
+        for (let t0 = 1; t0 <= 16; t0 += 3) for (let j0 = 1; j0 <= 8; j0 += 2) {
+          for (let t1 = 1; t1 <= 16; t1 += 3) for (let j1 = 1; j1 <= 8; j1 += 2) {
+            const s = poolSwitch({ railsMaxThreads: t0, jobConcurrency: j0, pooling: "pgbouncer", limit: before }, { railsMaxThreads: t1, jobConcurrency: j1, pooling: "pgbouncer", limit: after });
+            assert.ok(s.fits, `${before} t${t0} j${j0} -> ${after} t${t1} j${j1}: ${s.serverConnections} > ${after}`);
+            checked += 1;
+          }
+        }
+      }
+    }
+    assert.ok(checked > 10_000);
+  });
+
+  test("a smaller node would not fit: DigitalOcean refuses that resize, a smaller node is a new cluster", () => {
+    const app = { railsMaxThreads: 3, jobConcurrency: 2, pooling: "pgbouncer" as const };
+    assert.equal(poolSwitch({ ...app, limit: 47 }, { ...app, limit: 22 }).fits, false);
   });
 });

@@ -4,7 +4,9 @@ import { before, describe, test } from "node:test";
 import { APP_USER, DATABASE_URL_NAMES, RAILS_DATABASES } from "../../src/database/rails";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
-import { PROJECT_DIR, byType, containerEnv, synthStack } from "../harness";
+import { replacementKey } from "../../policies/replacement";
+import { poolName } from "../../src/database/pools";
+import { PROJECT_DIR, byType, containerEnv, one, synthStack } from "../harness";
 
 /**
  * Which URLs each container gets, from the synthesized graph: with the default
@@ -35,19 +37,37 @@ describe("connection pooling in the production stack (committed config: db-s-1vc
     result = await synthStack("production");
   });
 
-  test("one transaction-mode pool per Rails database, as the app user, sized 6/2/5/2: with migrate's 4 and operators' 3, exactly 22", () => {
+  test("one transaction-mode pool per Rails database, as the app user, sized 3/1/2/1: twice that (a pool change) with migrate's 4 and operators' 3 is 21 of 22", () => {
     const pools = byType(result, POOL);
-    const shape = pools.map((p) => [p.inputs["dbName"], p.inputs["name"], p.inputs["mode"], p.inputs["user"], p.inputs["size"]]);
+    const shape = pools.map((p) => [p.inputs["dbName"], p.inputs["mode"], p.inputs["user"], p.inputs["size"]]);
     assert.deepEqual(shape.sort(), [
-      ["docstown_production", "docstown_production-pool", "transaction", APP_USER, 6],
-      ["docstown_production_cable", "docstown_production_cable-pool", "transaction", APP_USER, 2],
-      ["docstown_production_cache", "docstown_production_cache-pool", "transaction", APP_USER, 2],
-      ["docstown_production_queue", "docstown_production_queue-pool", "transaction", APP_USER, 5],
+      ["docstown_production", "transaction", APP_USER, 3],
+      ["docstown_production_cable", "transaction", APP_USER, 1],
+      ["docstown_production_cache", "transaction", APP_USER, 1],
+      ["docstown_production_queue", "transaction", APP_USER, 2],
     ]);
-    assert.equal(pools.reduce((n, p) => n + Number(p.inputs["size"]), 0) + 4 + 3, 22);
-    for (const p of pools) assert.equal(p.options.retainOnDelete, true, `${p.name}: forgetting an old cluster never needs its API`);
+    assert.equal(2 * pools.reduce((n, p) => n + Number(p.inputs["size"]), 0) + 4 + 3, 21);
     const connections = (result.outputs["database"] as { connections: Record<string, unknown> }).connections;
-    assert.deepEqual({ ...connections, poolSizes: undefined }, { limit: 22, pooling: "pgbouncer", peakClients: 86, serverConnections: 22, poolSizes: undefined });
+    assert.deepEqual({ ...connections, poolSizes: undefined }, { limit: 22, pooling: "pgbouncer", peakClients: 86, serverConnections: 21, poolSizes: undefined });
+  });
+
+  test("each pool is named after its database and the replacement key of what would replace it", () => {
+    for (const p of byType(result, POOL)) {
+      const spec = { dbName: String(p.inputs["dbName"]), mode: String(p.inputs["mode"]), size: Number(p.inputs["size"]), user: String(p.inputs["user"]) };
+      assert.equal(p.inputs["name"], `${spec.dbName}-pool-${replacementKey(spec)}`);
+      assert.equal(p.inputs["name"], poolName(spec));
+      assert.match(String(p.inputs["name"]), /^[a-z0-9_]+-pool-[0-9a-f]{8}$/);
+      assert.ok(String(p.inputs["name"]).length <= 60, "the API takes 3 to 60 characters");
+    }
+  });
+
+  test("create first, deleted when replaced, left with the cluster when the cluster leaves the program", () => {
+    const cluster = one(result, "digitalocean:index/databaseCluster:DatabaseCluster");
+    for (const p of byType(result, POOL)) {
+      assert.equal(p.options.deleteBeforeReplace, false, `${p.name}: stated, so the bridge's delete-first for a set name does not apply`);
+      assert.equal(p.options.retainOnDelete, undefined, `${p.name}: a retained old pool would keep its connections allocated`);
+      assert.equal(p.options.deletedWith, cluster.urn, `${p.name}: forgetting an old cluster never needs its API`);
+    }
   });
 
   test("web and worker reach each database through its pool, without prepared statements or advisory locks", () => {
@@ -56,7 +76,8 @@ describe("connection pooling in the production stack (committed config: db-s-1vc
       for (const name of DATABASE_URL_NAMES) {
         const url = byRole[role]?.[name] as URL;
         assert.equal(url.port, "25061", `${role} ${name} goes to PgBouncer`);
-        assert.equal(url.pathname, `/${RAILS_DATABASES[name]}-pool`, `${role} ${name}: the pool is the database it names`);
+        const pool = byType(result, POOL).find((p) => p.inputs["dbName"] === RAILS_DATABASES[name]);
+        assert.equal(url.pathname, `/${String(pool?.inputs["name"])}`, `${role} ${name}: the pool is the database it names`);
         assert.match(url.hostname, /^private-/);
         assert.equal(url.searchParams.get("prepared_statements"), "false");
         assert.equal(url.searchParams.get("advisory_locks"), "false");

@@ -115,7 +115,8 @@ const RAILS_SECRET_PATHS = ["envs[1]", "envs[2]", "envs[3]"];
 /** The full production graph: droplet, volume, attachment, firewall, database, containers, DNS. */
 export function productionGraph(): RecordedPolicyResource[] {
   const r = (spec: Spec) => resource("production", spec);
-  const vpc = r({ type: "digitalocean:index/vpc:Vpc", name: "docstown-vpc", props: { name: "docstown-vpc", region: "fra1", ipRange: "10.110.0.0/20" } });
+  // As the program declares it: DigitalOcean picks the range, the unique name carries the region.
+  const vpc = r({ type: "digitalocean:index/vpc:Vpc", name: "docstown-vpc", props: { name: "docstown-production-fra1", region: "fra1" } });
   const sshKey = r({
     type: "digitalocean:index/sshKey:SshKey",
     name: "docstown-deploy-key",

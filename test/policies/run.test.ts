@@ -15,6 +15,7 @@ const POLICY_LEVELS: Record<string, "mandatory" | "advisory"> = {
   "database-private-network": "mandatory",
   "database-firewall-restricted": "mandatory",
   "database-firewall-present": "mandatory",
+  "replacement-name-reuse": "mandatory",
   "droplet-ssh-keys": "mandatory",
   "droplet-monitoring": "mandatory",
   "droplet-firewall-attached": "mandatory",

@@ -28,14 +28,17 @@ describe("npm run synth", () => {
     assert.equal(code, 0, stderr);
     const doc = JSON.parse(stdout) as {
       project: string; stack: string; outputs: Record<string, unknown>;
-      resources: { urn: string; type: string; name: string; id: string | null; custom: boolean; parent: string | null; provider: string | null; inputs: unknown; options: unknown }[];
+      resources: {
+        urn: string; type: string; name: string; id: string | null; custom: boolean; parent: string | null; provider: string | null;
+        inputs: unknown; options: unknown; propertyDependencies: Record<string, string[]>;
+      }[];
       violations: { policy: string; enforcementLevel: string; urn?: string; message: string }[];
     };
     assert.equal(doc.project, "docstown");
     assert.equal(doc.stack, "production");
     assert.ok(doc.resources.length > 0);
     for (const r of doc.resources) {
-      assert.deepEqual(Object.keys(r).sort(), ["custom", "id", "inputs", "name", "options", "parent", "provider", "type", "urn"]);
+      assert.deepEqual(Object.keys(r).sort(), ["custom", "id", "inputs", "name", "options", "parent", "propertyDependencies", "provider", "type", "urn"]);
     }
     assert.deepEqual(doc.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
     for (const v of doc.violations) assert.deepEqual(Object.keys(v).sort(), ["enforcementLevel", "message", "policy", "urn"]);
