@@ -123,17 +123,21 @@ export class Server extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: args.region }, { parent: this });
-    const ipAssignment = new digitalocean.ReservedIpAssignment(
-      `${name}-ip-assignment`,
-      { ipAddress: reservedIp.ipAddress, dropletId: dropletNumber },
-      { parent: this },
-    );
-
     const repos = new ReposVolume(
       `${name}-repos`,
       { settings: args.volume, region: args.region, tags: args.tags, dropletId: dropletNumber },
       { parent: this },
+    );
+
+    // After the attachment: both are actions on the droplet, and DigitalOcean refuses one while
+    // another is pending (422 "Droplet already has a pending event."). terraform-provider-
+    // digitalocean's attachment retries that for 5 minutes and waits for its action to finish;
+    // the assignment calls Assign once. Run together on a first up, the assignment could fail.
+    const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: args.region }, { parent: this });
+    const ipAssignment = new digitalocean.ReservedIpAssignment(
+      `${name}-ip-assignment`,
+      { ipAddress: reservedIp.ipAddress, dropletId: dropletNumber },
+      { parent: this, dependsOn: [repos.attachment] },
     );
 
     this.ready = new command.remote.Command(
