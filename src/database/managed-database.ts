@@ -6,7 +6,9 @@ import type { ConnectionBudget } from "./connection-budget";
 import { budgetFor } from "./connection-check";
 import { declarePools, pooledUrl } from "./pools";
 import { adminConnection } from "./admin";
+import { adminProviderConnections } from "./admin-connections";
 import { writeCaFile } from "./ca-file";
+import { clusterAcceptsHook, type ClusterEndpoint } from "./cluster-reachable";
 import { appGrants, grantKey, PUBLIC_ROLE, type GrantSpec } from "./grants";
 import { APP_USER, connectionUrl, DATABASE_URL_NAMES, RAILS_DATABASES, type DatabaseUrlName } from "./rails";
 import { clusterOrigin } from "./restore";
@@ -133,7 +135,18 @@ export class ManagedDatabase extends pulumi.ComponentResource {
       sslmode: adminSettings.sslmode,
       sslrootcert: adminSettings.sslrootcert,
       superuser: adminSettings.superuser,
+      // Per database, and the provider opens five (./admin-connections.ts): its default is 20.
+      maxConnections: adminProviderConnections(this.connectionBudget).perDatabase,
     }, { parent: this });
+
+    // Every grant waits, before it is created, until the cluster accepts a connection from this
+    // machine: the firewall's rules apply after its create returns (./cluster-reachable.ts).
+    const endpoint = new Promise<ClusterEndpoint>((resolve) => {
+      pulumi.all([adminSettings, ca.certificate]).apply(([settings, caPem]) => {
+        resolve({ host: settings.host, port: settings.port, caPem, user: settings.username, database: settings.database });
+      });
+    });
+    const accepts = clusterAcceptsHook(`${prefix}-cluster-accepts-connections`, endpoint, {}, firewall);
 
     this.grants = appGrants([...DATABASE_URL_NAMES.map((n) => RAILS_DATABASES[n])], APP_USER);
     const appGrantsByDb = new Map<string, postgresql.Grant[]>();
@@ -152,6 +165,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
         ...keep,
         provider: admin,
         dependsOn: [firewall, cluster, ...(db ? [db] : []), ...userDependencies, ...before],
+        ...(accepts !== undefined ? { hooks: { beforeCreate: [accepts] } } : {}),
       });
       if (spec.role !== PUBLIC_ROLE) appGrantsByDb.set(spec.database, [...(appGrantsByDb.get(spec.database) ?? []), grant]);
     }
