@@ -15,7 +15,7 @@ describe("the CA file the postgresql provider reads (sslrootcert takes a path)",
   test("the path follows the content: the same CA gives the same path (no provider diff), another CA another", () => {
     assert.equal(caFilePath(PEM_A, dir), caFilePath(PEM_A, dir));
     assert.notEqual(caFilePath(PEM_A, dir), caFilePath(PEM_B, dir));
-    assert.match(caFilePath(PEM_A, "/tmp"), /^\/tmp\/docstown-database-ca-[0-9a-f]{16}\.crt$/);
+    assert.match(caFilePath(PEM_A, "/tmp"), /^\/tmp\/docstown-database-ca-[0-9a-f]{16}\.written-by-the-program\.refresh-needs--run-program\.crt$/);
     assert.throws(() => caFilePath("not a certificate", dir), /not a PEM certificate/);
   });
 

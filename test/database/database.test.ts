@@ -124,7 +124,7 @@ describe("managed PostgreSQL in the production stack (committed config)", () => 
     // verify-full against the cluster's CA, from the file the program wrote from getDatabaseCa.
     assert.equal(provider.inputs["sslmode"], "verify-full");
     const caPath = String(provider.inputs["sslrootcert"]);
-    assert.match(caPath, /^\/tmp\/docstown-database-ca-[0-9a-f]{16}\.crt$/);
+    assert.match(caPath, /^\/tmp\/docstown-database-ca-[0-9a-f]{16}\.written-by-the-program\.refresh-needs--run-program\.crt$/);
     assert.match(readFileSync(caPath, "utf8"), /^-----BEGIN CERTIFICATE-----\n/);
     assert.equal(caPath, caFilePath(readFileSync(caPath, "utf8")), "the name follows the content, so it is stable from run to run");
     assert.equal(String(provider.inputs["superuser"]), "false");

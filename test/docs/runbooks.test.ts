@@ -11,6 +11,7 @@ import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
 import { USAGE as VERIFY_USAGE } from "../../src/verify/args";
 import { PROJECT_DIR, synthStack } from "../harness";
+import { markdownInvocations, takesWorkingPath } from "../workflows/refresh-commands";
 
 const DOCS_DIR = join(PROJECT_DIR, "docs");
 
@@ -383,5 +384,15 @@ describe("credentials in the runbooks", () => {
       }
     }
     assert.deepEqual(problems, []);
+  });
+});
+
+// --- refreshes -------------------------------------------------------------------------------
+
+describe("refresh commands in the runbooks", () => {
+  test("every pulumi refresh and up/preview --refresh runs the program (--run-program; the local stack's marked): the CA file is the program's", () => {
+    const found = docs.flatMap((doc) => markdownInvocations(doc.path));
+    assert.ok(found.length >= 4, `the runbooks' refreshes were found: ${found.map((f) => f.where).join(", ")}`);
+    assert.deepEqual(found.filter((f) => !takesWorkingPath(f)).map((f) => `${f.where}: ${f.command}`), []);
   });
 });

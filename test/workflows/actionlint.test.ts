@@ -476,7 +476,7 @@ describe("GitHub Actions workflows", () => {
       const found = allSteps(w()).find(({ step }) => /\bpulumi refresh\b/.test(step.run ?? ""));
       assert.ok(found, "no step runs pulumi refresh");
       const run = found.step.run!;
-      for (const flag of ["--preview-only", "--expect-no-changes", "--stack production"]) {
+      for (const flag of ["--preview-only", "--expect-no-changes", "--stack production", "--run-program"]) {
         assert.ok(run.includes(flag), `pulumi refresh without ${flag}`);
       }
       // Its schedule condition, if any, must name a cron of this workflow, or it never runs.
