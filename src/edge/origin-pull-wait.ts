@@ -46,14 +46,15 @@ const poll = Number(env.POLL_SECONDS);
 const failed = ${JSON.stringify(ORIGIN_PULL_FAILED_STATUSES)};
 const what = "the origin-pull client certificate " + id + " uploaded to zone " + zone;
 const check = "curl -fsS -H \"Authorization: Bearer $CLOUDFLARE_API_TOKEN\" " + api + "/zones/" + zone + "/origin_tls_client_auth/" + id + " | jq -r .result.status";
+// Sets the exit code and lets Node end on its own, so the message is written out in full.
 const fail = (message) => {
   console.error("waiting for Cloudflare to deploy " + what + ": " + message);
-  process.exit(1);
+  process.exitCode = 1;
 };
-if (!token) fail("CLOUDFLARE_API_TOKEN is not set in the environment of pulumi up; export the deploy token (SSL and Certificates: Edit) and run pulumi up again");
 const started = Date.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-(async () => {
+if (!token) fail("CLOUDFLARE_API_TOKEN is not set in the environment of pulumi up; export the deploy token (SSL and Certificates: Edit) and run pulumi up again");
+else (async () => {
   let last = "no answer yet";
   for (;;) {
     try {
@@ -65,17 +66,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
         return;
       }
       if (res.status === 401 || res.status === 403) {
-        fail("Cloudflare refused the token (HTTP " + res.status + "); it needs SSL and Certificates: Edit on the zone");
+        return fail("Cloudflare refused the token (HTTP " + res.status + "); it needs SSL and Certificates: Edit on the zone");
       }
       if (res.ok && failed.includes(status)) {
-        fail("its status is " + status + ", which does not turn active; see docs/origin-pulls.md (the old certificate, if any, is still in place)");
+        return fail("its status is " + status + ", which does not turn active; see docs/origin-pulls.md (the old certificate, if any, is still in place)");
       }
       last = res.ok ? "status " + status : "HTTP " + res.status;
     } catch (error) {
       last = String(error && error.message ? error.message : error);
     }
     if (Date.now() - started >= timeout * 1000) {
-      fail("still not active after " + timeout + " s (last: " + last + "). Nothing was removed: the old certificate, if any, is still in place. Check with: " + check + " ; then run pulumi up again, which waits anew");
+      return fail("still not active after " + timeout + " s (last: " + last + "). Nothing was removed: the old certificate, if any, is still in place. Check with: " + check + " ; then run pulumi up again, which waits anew");
     }
     await sleep(poll * 1000);
   }
