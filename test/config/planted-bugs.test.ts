@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
 import { describe, test } from "node:test";
-import { PROVIDER_CREDENTIALS, SECRET_KEYS, secretStorageProblems } from "../../src/config/secrets";
-import { validateConfig } from "../../src/config/validate";
-import { readStackFile } from "../../src/synth/stack-file";
-import { PROJECT_DIR } from "../harness";
+import { PROVIDER_CREDENTIALS, secretStorageProblems } from "../../src/config/secrets";
+import { errorsWith } from "./production-config";
 
 /**
  * Bugs each of which, planted alone in the config checks, left the whole suite green (issue 19,
@@ -12,14 +9,6 @@ import { PROJECT_DIR } from "../harness";
  * config with one change.
  */
 
-const production = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true).config;
-const operators = JSON.parse(production["docstown:operators"] ?? "{}") as Record<string, unknown>;
-
-function errorsWith(key: "operators" | "cloudflare", value: Record<string, unknown>): string[] {
-  const base = key === "operators" ? operators : {};
-  const result = validateConfig({ ...production, [`docstown:${key}`]: JSON.stringify({ ...base, ...value }) }, new Set(SECRET_KEYS));
-  return result.ok ? [] : result.errors;
-}
 
 const OUTSIDE = (i: number, cidr: string) =>
   `docstown:cloudflare.originCidrs[${i}]: ${cidr} is not inside Cloudflare's published ranges (policies/cloudflare-ranges.ts, checked 2026-12-01); only Cloudflare's edge may reach 80/443`;

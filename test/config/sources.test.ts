@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
 import { describe, test } from "node:test";
 import { SECRET_KEYS } from "../../src/config/secrets";
 import { validateConfig } from "../../src/config/validate";
-import { readStackFile } from "../../src/synth/stack-file";
-import { PROJECT_DIR } from "../harness";
+import { errorsWith, operators, production } from "./production-config";
 
 /**
  * Who may reach SSH, PostgreSQL and 80/443, as the config states it (issue: "never world-open"
  * was defeated by wide prefixes). Each case is the committed production config with one change.
  */
 
-const production = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true).config;
-const operators = JSON.parse(production["docstown:operators"] ?? "{}") as Record<string, unknown>;
-
-function errorsWith(key: "operators" | "cloudflare", value: Record<string, unknown>): string[] {
-  const base = key === "operators" ? operators : {};
-  const result = validateConfig({ ...production, [`docstown:${key}`]: JSON.stringify({ ...base, ...value }) }, new Set(SECRET_KEYS));
-  return result.ok ? [] : result.errors;
-}
 
 const WIDE_V4 = (key: string, i: number, cidr: string) =>
   `docstown:operators.${key}[${i}]: ${cidr} is wider than /16, the broadest IPv4 prefix allowed (docstown:operators.broadestPrefix.ipv4)`;
