@@ -53,6 +53,11 @@ const appSchema = z.strictObject({
   migrateTimeoutMinutes: z.number().int().min(1).max(720).default(30),
   /** Memory limit of the TLS proxy (Caddy) container. */
   proxyMemoryMb: z.number().int().min(64).max(4096).default(256),
+  /**
+   * Maintenance page: the proxy answers every request, /up included, with a static 503 page
+   * (Retry-After, no-store) and forwards nothing. Switching it replaces only the proxy.
+   */
+  maintenance: z.boolean().default(false),
   /** Web processes' thread count (RAILS_MAX_THREADS). */
   railsMaxThreads: z.number().int().min(1).max(64).default(3),
   /** GitHub OAuth app client id (public); its secret is `githubClientSecret`. */
@@ -128,6 +133,32 @@ const volumeSchema = z.strictObject({
   sizeGb: z.number().int().min(10, "must be at least 10").max(16384, "must be at most 16384").default(50),
   mountPath: absolutePath.default("/data/repos"),
 });
+
+/**
+ * Web hosts (docs/add-web-host.md). `count: 1` is today's single droplet running everything; from
+ * 2, the droplet that holds the repos volume runs the worker and migrate only, and `count` web
+ * droplets behind a DigitalOcean load balancer run proxy and web. A block volume attaches to one
+ * droplet, so web hosts never have the clone: `readsClone` says whether a web request reads it.
+ */
+const webSchema = z
+  .strictObject({
+    count: z.number().int().min(1, "must be at least 1").max(10, "must be at most 10").default(1),
+    /** Size of each web droplet (count >= 2); the volume host keeps droplet.size. */
+    size: z.string().regex(/^[a-z0-9-]+$/, "must be a droplet size slug such as s-2vcpu-4gb").default("s-2vcpu-4gb"),
+    /** Whether any web request reads /data/repos. Only the worker's droplet has the volume. */
+    readsClone: z.boolean().default(true),
+  })
+  .superRefine((w, ctx) => {
+    if (w.count < 2 || !w.readsClone) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["readsClone"],
+      message:
+        `is true (the default), so web.count ${w.count} is refused: the repos volume attaches to one droplet (the worker's), ` +
+        "so a web host has no /data/repos and a request that reads the clone would find it empty. First move every web " +
+        "request that reads /data/repos into a job or an endpoint served by the worker, then set web.readsClone to false",
+    });
+  });
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
 
@@ -294,6 +325,7 @@ export const productionSchema = z.strictObject({
   operators: operatorsSchema,
   droplet: dropletSchema.default(dropletSchema.parse({})),
   volume: volumeSchema.default(volumeSchema.parse({})),
+  web: webSchema.default(webSchema.parse({})),
   database: databaseSchema.default(databaseSchema.parse({})),
   cloudflare: cloudflareSchema.default(cloudflareSchema.parse({})),
   email: emailSchema,
@@ -319,6 +351,7 @@ export type LocalSettings = z.infer<typeof localStackSchema>;
 export type PlainConfig = z.infer<typeof plainConfigSchema>;
 export type AppSettings = z.infer<typeof appSchema>;
 export type VolumeSettings = z.infer<typeof volumeSchema>;
+export type WebSettings = z.infer<typeof webSchema>;
 export type DatabaseSettings = z.infer<typeof databaseSchema>;
 export type MonitoringSettings = z.infer<typeof monitoringSchema>;
 export type CloudflareSettings = z.infer<typeof cloudflareSchema>;
