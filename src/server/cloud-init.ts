@@ -42,10 +42,10 @@ export const DOCKER_DAEMON_CONFIG = {
 export interface CloudInitInput {
   /** OpenSSH public key lines allowed to log in as `deploy`. */
   readonly sshPublicKeys: readonly string[];
-  /** DigitalOcean volume name; its device is /dev/disk/by-id/scsi-0DO_Volume_<name>. */
-  readonly volumeName: string;
-  /** Where the volume is mounted (the app's /data/repos). */
-  readonly mountPath: string;
+  /** DigitalOcean volume name; its device is /dev/disk/by-id/scsi-0DO_Volume_<name>. Absent on a web host: nothing is mounted. */
+  readonly volumeName?: string;
+  /** Where the volume is mounted (the app's /data/repos); set exactly when volumeName is. */
+  readonly mountPath?: string;
   /** Swap file size in GiB; 0 = no swap file. */
   readonly swapGb: number;
   /** Contents of the mount script; default: src/server/mount-volume.sh read from disk. */
@@ -125,6 +125,8 @@ function assertPlain(input: CloudInitInput): void {
   for (const key of input.sshPublicKeys) {
     if (typeof key !== "string" || /[\r\n]/.test(key)) throw new Error("cloud-init: SSH public keys must be single-line strings");
   }
+  if ((input.volumeName === undefined) !== (input.mountPath === undefined)) throw new Error("cloud-init: volumeName and mountPath go together");
+  if (input.volumeName === undefined || input.mountPath === undefined) return;
   // Both end up unquoted in a systemd ExecStart line and in the mount script's fstab entry.
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(input.volumeName)) throw new Error(`cloud-init: invalid volume name '${input.volumeName}'`);
   if (!/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(input.mountPath)) throw new Error(`cloud-init: invalid mount path '${input.mountPath}'`);
@@ -134,7 +136,8 @@ function assertPlain(input: CloudInitInput): void {
 /** The cloud-config document as data (what `renderCloudInit` serialises). */
 export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
   assertPlain(input);
-  const script = input.mountScript ?? readMountScript();
+  const volume = input.volumeName !== undefined && input.mountPath !== undefined ? { name: input.volumeName, mountPath: input.mountPath } : undefined;
+  const script = volume === undefined ? undefined : (input.mountScript ?? readMountScript());
   const swap = input.swapGb > 0 ? { swap: { filename: SWAP_FILE, size: `${input.swapGb}G`, maxsize: `${input.swapGb}G` } } : {};
   return {
     // bootcmd runs before users are created: a docker group made here is a system group
@@ -159,8 +162,13 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
       { path: SSHD_DROP_IN, owner: "root:root", permissions: "0644", content: SSHD_HARDENING },
       // Written before the package is installed, so dockerd's first start already uses it.
       { path: "/etc/docker/daemon.json", owner: "root:root", permissions: "0644", content: `${JSON.stringify(DOCKER_DAEMON_CONFIG, null, 2)}\n` },
-      { path: MOUNT_SCRIPT_PATH, owner: "root:root", permissions: "0755", content: script },
-      { path: `/etc/systemd/system/${MOUNT_UNIT}`, owner: "root:root", permissions: "0644", content: mountUnit(input.volumeName, input.mountPath) },
+      // A web host has no volume: no mount script, no unit, so nothing can claim /data/repos there.
+      ...(volume === undefined || script === undefined
+        ? []
+        : [
+            { path: MOUNT_SCRIPT_PATH, owner: "root:root", permissions: "0755", content: script },
+            { path: `/etc/systemd/system/${MOUNT_UNIT}`, owner: "root:root", permissions: "0644", content: mountUnit(volume.name, volume.mountPath) },
+          ]),
       { path: `/etc/systemd/system/${PRUNE_UNIT}.service`, owner: "root:root", permissions: "0644", content: PRUNE_SERVICE },
       { path: `/etc/systemd/system/${PRUNE_UNIT}.timer`, owner: "root:root", permissions: "0644", content: PRUNE_TIMER },
       // Deferred until packages are installed, so unattended-upgrades' own setup cannot overwrite it.
@@ -169,7 +177,7 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
     // runcmd runs after package installation, at first boot only; the unit then runs at every boot.
     runcmd: [
       ["systemctl", "daemon-reload"],
-      ["systemctl", "enable", "--now", MOUNT_UNIT],
+      ...(volume === undefined ? [] : [["systemctl", "enable", "--now", MOUNT_UNIT]]),
       ["systemctl", "enable", "--now", "docker.service"],
       ["systemctl", "enable", "--now", `${PRUNE_UNIT}.timer`],
     ],

@@ -24,14 +24,19 @@ export interface ReadinessOptions {
 }
 
 /** The shell script the readiness command runs as `deploy` (POSIX sh, checked by shellcheck in the tests). */
-export function readinessScript(mountPath: string, options: ReadinessOptions = {}): string {
-  const mp = shellQuote(mountPath);
+export function readinessScript(mountPath: string | undefined, options: ReadinessOptions = {}): string {
   const wait = options.mountWaitSeconds ?? MOUNT_WAIT_SECONDS;
   if (!Number.isInteger(wait) || wait < 0) throw new Error(`readiness: mountWaitSeconds must be a whole number, got ${wait}`);
-  return [
+  const base = [
     // Exit status 2 means "done with recoverable errors" on newer cloud-init; the checks below are what matters.
     "cloud-init status --wait >/dev/null || echo 'docstown: cloud-init reported errors; see: cloud-init status --long' >&2",
     "docker info >/dev/null 2>&1 || { echo 'docstown: the Docker daemon does not answer the deploy user; see: systemctl status docker' >&2; exit 1; }",
+  ];
+  // A web host has no volume: ready once cloud-init is done and Docker answers.
+  if (mountPath === undefined) return [...base, `cat ${shellQuote(options.hostKeyFile ?? HOST_KEY_FILE)}`, ""].join("\n");
+  const mp = shellQuote(mountPath);
+  return [
+    ...base,
     "i=0",
     `until mountpoint -q ${mp}; do`,
     `  if [ "$i" -ge ${wait} ]; then echo ${shellQuote(`docstown: ${mountPath} is not mounted; see: journalctl -u ${MOUNT_UNIT}`)} >&2; exit 1; fi`,
