@@ -108,13 +108,14 @@ export const containerRestartPolicy: ResourceValidationPolicy = {
 
 export const containerLogRotation: ResourceValidationPolicy = {
   name: "container-log-rotation",
-  description: 'Container logs are rotated: logDriver "local", or "json-file" with max-size and max-file in logOpts.',
+  description: 'Container logs are bounded: logDriver "local", "journald" (the host journal\'s own size limit), or "json-file" with max-size and max-file in logOpts.',
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(TYPES.container, (props, args, report) => {
     const driver = readString(props, "logDriver");
-    if (driver === UNKNOWN || driver === "local") return;
+    // journald: the journal is capped as a whole by the host (SystemMaxUse, set by cloud-init).
+    if (driver === UNKNOWN || driver === "local" || driver === "journald") return;
     if (driver !== undefined && driver !== "json-file") {
-      report(`${container(args.name)} uses log driver ${quote(driver)}; use "local", or "json-file" with max-size and max-file`);
+      report(`${container(args.name)} uses log driver ${quote(driver)}; use "local", "journald", or "json-file" with max-size and max-file`);
       return;
     }
     const opts = readRecord(props, "logOpts");

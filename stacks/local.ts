@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dockerSshOptions } from "../src/app/docker-host";
 import { LOCAL_CA_ROOT_PATH } from "../src/app/containers";
 import { runtimeEnvironment } from "../src/app/environment";
+import { containerLogging, journaldLogging, type LogsOutput } from "../src/app/logs";
 import { RailsApp } from "../src/app/rails-app";
 import type { LocalConfig } from "../src/config/load";
 import { mustHaveSecret } from "../src/config/load";
@@ -52,6 +53,8 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
     { name: config.local.proxyDataVolumeName, labels: [{ label: "docstown.volume", value: "proxy-data" }] },
     { provider, retainOnDelete: true },
   );
+  // Volume names are unique on a Docker host, so the repos volume's tells this stack's journal lines apart.
+  const logs: LogsOutput = { driver: config.local.logDriver, tag: config.local.reposVolumeName };
   const appHost = httpsPort === 443 ? config.domain : `${config.domain}:${httpsPort}`;
 
   const app = new RailsApp("docstown", {
@@ -75,7 +78,7 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
     proxy: { host: config.domain, aliases: [], httpPort, httpsPort },
     backendNetworks: [database.network.name],
     migrateAfter: [database.container],
-  });
+  }, config.local.logDriver === "journald" ? { transformations: [containerLogging(journaldLogging(logs.tag))] } : {});
 
   return {
     url: `https://${appHost}`,
@@ -89,5 +92,7 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
     // Where the root certificate to trust is: `docker cp <proxyContainer>:<caPath> local-ca.crt`.
     caVolume: app.caVolume,
     caPath: LOCAL_CA_ROOT_PATH,
+    // How `npm run ops -- logs` finds the app's lines (src/app/logs.ts).
+    logs,
   };
 }

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import { dockerSshOptions } from "../src/app/docker-host";
 import { runtimeEnvironment } from "../src/app/environment";
+import { containerLogging, journaldLogging, type LogsOutput } from "../src/app/logs";
 import { RailsApp } from "../src/app/rails-app";
 import type { ProductionConfig } from "../src/config/load";
 import { mustHaveSecret } from "../src/config/load";
@@ -69,6 +70,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     },
     { dependsOn: [server.ready] },
   );
+  const logs: LogsOutput = { driver: "journald", tag: `docstown-${config.stack}` };
   const app = new RailsApp("docstown", {
     provider: dockerProvider,
     settings: config.app,
@@ -102,7 +104,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     // A replaced droplet keeps the reserved IP: its id is what tells Pulumi the engine is new.
     host: server.dropletId,
     hostReady: server.ready,
-  });
+  }, { transformations: [containerLogging(journaldLogging(logs.tag))] }); // logs outlive releases (src/app/logs.ts)
 
   // Authenticated origin pulls off: the zone stops presenting the certificate only once the proxy
   // no longer requires it (on, this does nothing: the proxy waited for the setting above).
@@ -154,5 +156,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     uptimeCheckId: monitoring.uptimeCheckId,
     // app (imageDigest is what runs; roll back with `pulumi config set` app.digest to an earlier one)
     app: { imageDigest: app.imageDigest, web: app.web.name, worker: app.worker.name, migrate: app.migrate.name, proxy: app.proxy.name },
+    // How `npm run ops -- logs` finds the app's lines in the droplet's journal (src/app/logs.ts).
+    logs,
   };
 }

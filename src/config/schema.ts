@@ -292,6 +292,13 @@ const localSchema = z.strictObject({
    * accepted and remembered.
    */
   dockerHostKey: z.string().regex(KNOWN_HOSTS_LINE, "must be a known_hosts line for an ed25519 key, like [127.0.0.1]:2222 ssh-ed25519 AAAA…").optional(),
+  /**
+   * Where the app containers log. "local": Docker's rotated local files, gone with each replaced
+   * container (works on any engine, Docker Desktop included). "journald": the host's journal, as
+   * production does, so `npm run ops -- logs` still reads a replaced release; needs a running
+   * systemd-journald on the Docker host.
+   */
+  logDriver: z.enum(["local", "journald"], { message: "must be local or journald" }).default("local"),
 });
 
 const PINNED_DIGEST = /@sha256:[0-9a-f]{64}$/;

@@ -193,8 +193,9 @@ test("limits and hardening on every container: memory, nproc, rotated logs, no n
     const c = container(r, role);
     assert.equal(c.inputs["memory"], mb, `${role} memory`);
     assert.deepEqual(c.inputs["ulimits"], [{ name: "nproc", soft: 512, hard: 512 }], `${role} nproc`);
-    assert.equal(c.inputs["logDriver"], "local");
-    assert.deepEqual(c.inputs["logOpts"], { "max-size": "20m", "max-file": "5" });
+    // The droplet's journal, capped by the host, so a replaced release's lines stay (test/app/logs.test.ts).
+    assert.equal(c.inputs["logDriver"], "journald");
+    assert.deepEqual(c.inputs["logOpts"], { tag: "docstown-production", labels: "docstown.role,docstown.release" });
     assert.deepEqual(c.inputs["securityOpts"], ["no-new-privileges:true"]);
     // The proxy keeps only what the official caddy binary's file capability needs to be executed.
     assert.deepEqual(c.inputs["capabilities"], role === "proxy" ? { drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] } : { drops: ["ALL"] }, `${role} capabilities`);

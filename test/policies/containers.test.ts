@@ -207,8 +207,12 @@ describe("container-log-rotation", () => {
       'container "docstown-web" uses the json-file log driver without max-file in logOpts; its logs would grow without limit',
     ]);
     assert.deepEqual(await messages(containerLogRotation, web({ logDriver: "syslog" })), [
-      'container "docstown-web" uses log driver "syslog"; use "local", or "json-file" with max-size and max-file',
+      'container "docstown-web" uses log driver "syslog"; use "local", "journald", or "json-file" with max-size and max-file',
     ]);
+  });
+
+  test("journald passes: the host caps the journal as a whole", async () => {
+    assert.deepEqual(await messages(containerLogRotation, web({ logDriver: "journald", logOpts: { tag: "docstown-production" } })), []);
   });
 
   test("unknown options are skipped", async () => {
