@@ -54,6 +54,10 @@ export function pulumiEnv(layout: StateLayout, binDir: string, base: NodeJS.Proc
     PULUMI_CONFIG_PASSPHRASE_FILE: layout.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // ts-node compiles the program without type-checking it: about 5 s less on each of the two
+    // program runs of every local:up on 2 cores. `npm run typecheck` (part of npm test) is the
+    // type gate; production deploys keep the SDK's default and type-check at every run.
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
   };
 }
 

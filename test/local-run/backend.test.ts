@@ -57,6 +57,12 @@ describe("local:up pulumi environment", () => {
   it("puts the engine's plugins first on PATH", () => {
     assert.equal(env.PATH, "/engine/bin:/usr/bin");
   });
+
+  it("runs the program without ts-node's type check, by the variable the installed SDK reads", () => {
+    assert.equal(env.PULUMI_NODEJS_TRANSPILE_ONLY, "true");
+    const runner = readFileSync(require.resolve("@pulumi/pulumi/cmd/run/run.js"), "utf8");
+    assert.match(runner, /process\.env\["PULUMI_NODEJS_TRANSPILE_ONLY"\]/, "the SDK no longer reads PULUMI_NODEJS_TRANSPILE_ONLY");
+  });
 });
 
 describe("local:up stack bookkeeping", () => {
