@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { Document, isScalar, isSeq, visit } from "yaml";
 // The policy pack's definition is the contract the user-data must meet, so the program uses it.
 import { volumeDevicePath } from "../../policies/user-data";
+import { JOURNALD_DROP_IN, JOURNAL_READER_GROUP, journaldDropIn } from "./journald";
 
 /**
  * The droplet's user-data. DigitalOcean replaces a droplet whenever its user-data changes, so this
@@ -148,7 +149,8 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
         name: DEPLOY_USER,
         gecos: "DocsTown deploy (Docker over SSH)",
         shell: "/bin/bash",
-        groups: ["docker"],
+        // systemd-journal: reads the app's logs in the journal (npm run ops -- logs), no sudo.
+        groups: ["docker", JOURNAL_READER_GROUP],
         lock_passwd: true,
         ssh_authorized_keys: [...input.sshPublicKeys],
       },
@@ -169,6 +171,8 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
             { path: MOUNT_SCRIPT_PATH, owner: "root:root", permissions: "0755", content: script },
             { path: `/etc/systemd/system/${MOUNT_UNIT}`, owner: "root:root", permissions: "0644", content: mountUnit(volume.name, volume.mountPath) },
           ]),
+      // The app's logs: persistent, 30 days, 2 GiB at most (./journald.ts).
+      { path: JOURNALD_DROP_IN, owner: "root:root", permissions: "0644", content: journaldDropIn() },
       { path: `/etc/systemd/system/${PRUNE_UNIT}.service`, owner: "root:root", permissions: "0644", content: PRUNE_SERVICE },
       { path: `/etc/systemd/system/${PRUNE_UNIT}.timer`, owner: "root:root", permissions: "0644", content: PRUNE_TIMER },
       // Deferred until packages are installed, so unattended-upgrades' own setup cannot overwrite it.
@@ -177,6 +181,8 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
     // runcmd runs after package installation, at first boot only; the unit then runs at every boot.
     runcmd: [
       ["systemctl", "daemon-reload"],
+      // journald started before write_files; later boots read the drop-in when it starts.
+      ["systemctl", "restart", "systemd-journald"],
       ...(volume === undefined ? [] : [["systemctl", "enable", "--now", MOUNT_UNIT]]),
       ["systemctl", "enable", "--now", "docker.service"],
       ["systemctl", "enable", "--now", `${PRUNE_UNIT}.timer`],

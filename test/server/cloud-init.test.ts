@@ -121,7 +121,8 @@ test("deploy user: in the docker group, operators' keys, no password; docker is 
   assert.equal(config.users.length, 1, "no default user (ubuntu) is created");
   const [deploy] = config.users;
   assert.equal(deploy?.name, "deploy");
-  assert.deepEqual(deploy?.groups, ["docker"]);
+  // systemd-journal: journalctl without sudo, for npm run ops -- logs (the app logs to the journal).
+  assert.deepEqual(deploy?.groups, ["docker", "systemd-journal"]);
   assert.deepEqual(deploy?.ssh_authorized_keys, KEYS);
   assert.equal(deploy?.lock_passwd, true);
   assert.deepEqual(config.bootcmd, [["groupadd", "--system", "--force", "docker"]]);
@@ -279,4 +280,19 @@ test("old images are pruned weekly, never the ones used in the last 30 days", ()
   assert.doesNotMatch(service, /volume|system prune/, "volumes and containers are never pruned");
   assert.match(timer, /^OnCalendar=weekly$/m);
   assert.ok(config.runcmd.some((c) => c.join(" ") === "systemctl enable --now docstown-image-prune.timer"));
+});
+
+test("journal: persistent, 30 days and 2 GiB at most, written by cloud-init and read by journald on its restart", () => {
+  const { config } = rendered();
+  const dropIn = file(config, "/etc/systemd/journald.conf.d/50-docstown.conf");
+  assert.equal(dropIn.owner, "root:root");
+  const settings = Object.fromEntries(dropIn.content.split("\n").filter((l) => l.includes("=")).map((l) => l.split("=") as [string, string]));
+  assert.deepEqual(settings, {
+    Storage: "persistent", Compress: "yes", SystemMaxUse: "2G", SystemKeepFree: "4G", SystemMaxFileSize: "128M",
+    MaxRetentionSec: "30day", RateLimitIntervalSec: "30s", RateLimitBurst: "50000",
+  });
+  assert.equal(dropIn.content.split("\n")[0], "[Journal]");
+  const restart = config.runcmd.findIndex((c) => c.join(" ") === "systemctl restart systemd-journald");
+  const docker = config.runcmd.findIndex((c) => c.join(" ") === "systemctl enable --now docker.service");
+  assert.ok(restart >= 0 && restart < docker, "journald reads the drop-in before the containers start logging");
 });
