@@ -5,6 +5,7 @@
  *   close --job <job>                                close this run's opening (none is fine)
  *   sweep [--older-than-minutes <n>]                 remove ours older than n (default 90)
  *   targets                                          stack export JSON on stdin -> NAME=value lines
+ *   tunnel-open / tunnel-close                       the database tunnel through the droplet (./tunnel.ts)
  *
  * The run is GitHub's: GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT name the opening. The token is
  * DIGITALOCEAN_FIREWALL_TOKEN (firewall scopes only, docs/first-deploy.md step 10);
@@ -19,11 +20,13 @@ import { firewallApi, type FirewallApi } from "./do-firewalls";
 import { openingName, SWEEP_AFTER_MINUTES } from "./openings";
 import { ADDRESS_SERVICES, publicAddress } from "./public-address";
 import { environmentLines, runnerTargets } from "./targets";
+import { closeTunnel, openTunnel } from "./tunnel-process";
 
 export const USAGE = `usage: npm run runner-access -- open --job <job> --tag <tag> [--address <ip>]
        npm run runner-access -- close --job <job>
        npm run runner-access -- sweep [--older-than-minutes <n>]   (default ${SWEEP_AFTER_MINUTES})
-       pulumi stack export --stack production | npm run --silent runner-access -- targets`;
+       pulumi stack export --stack production | npm run --silent runner-access -- targets
+       npm run runner-access -- tunnel-open | tunnel-close   (DOCSTOWN_* from targets in the environment)`;
 
 class UsageError extends Error {}
 
@@ -110,6 +113,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           throw new UsageError("stdin is not JSON: pipe `pulumi stack export --stack production` into it");
         }
         log(environmentLines(runnerTargets(exported)).join("\n"));
+        return 0;
+      }
+      case "tunnel-open": {
+        await openTunnel(env, log);
+        return 0;
+      }
+      case "tunnel-close": {
+        closeTunnel(env, log);
         return 0;
       }
       default:
