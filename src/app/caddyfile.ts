@@ -1,3 +1,5 @@
+import { maintenancePage } from "./maintenance";
+
 /**
  * The proxy's Caddyfile. Every directive exists in Caddy 2.6 (Debian's, used to validate it in
  * the tests) and in the newer image that runs it.
@@ -17,6 +19,9 @@
  * so the other one takes the traffic instead of every request paying a retry. Without
  * `unhealthy_status` the app's own 5xx never count, so the only web container is never pulled
  * for an application error. Active checks are absent: Caddy runs them for static upstreams only.
+ * Maintenance: every site block answers the static page itself, 503 with Retry-After and no-store,
+ * and there is no `reverse_proxy` at all, so no request can reach a web container, /up included
+ * (an uptime check then reports the outage it is).
  * The dial timeout is short because upstreams share a Docker bridge: a live container answers at
  * once, a removed one never does (measured in test/app/zero-downtime.docker.test.ts).
  */
@@ -59,6 +64,8 @@ export interface CaddyfileOptions {
    * it becomes X-Forwarded-For so Rails logs and rate-limits the visitor, not the CDN.
    */
   readonly clientIpHeader?: string;
+  /** When set, every request gets the maintenance page (503) instead of the app. */
+  readonly maintenance?: { readonly appName: string; readonly retryAfterSeconds: number };
 }
 
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
@@ -74,6 +81,22 @@ function port(value: number, what: string): number {
   return value;
 }
 
+/** The lines of a site block that answer with the maintenance page and nothing else. */
+function maintenanceLines(m: NonNullable<CaddyfileOptions["maintenance"]>): string[] {
+  check(Number.isInteger(m.retryAfterSeconds) && m.retryAfterSeconds >= 1, "maintenance.retryAfterSeconds must be a whole number of seconds >= 1");
+  const page = maintenancePage(m.appName, m.retryAfterSeconds);
+  // The page goes into one quoted token: a quote or backslash would end or escape it, a brace would be a placeholder.
+  check(!/["\\{}\r\n]/.test(page), "the maintenance page must not hold quotes, backslashes, braces or newlines");
+  return [
+    "\theader {",
+    `\t\tRetry-After ${m.retryAfterSeconds}`,
+    "\t\tCache-Control no-store",
+    '\t\tContent-Type "text/html; charset=utf-8"',
+    "\t}",
+    `\trespond "${page}" 503`,
+  ];
+}
+
 /** Renders the Caddyfile; throws on any value that could break out of its directive. */
 export function renderCaddyfile(o: CaddyfileOptions): string {
   for (const h of [o.host, ...o.aliases, o.upstream.host]) check(HOST.test(h), `not a host name: ${JSON.stringify(h)}`);
@@ -87,6 +110,7 @@ export function renderCaddyfile(o: CaddyfileOptions): string {
   const https = port(o.listen.https, "listen.https");
   const publicPort = port(o.publicHttpsPort, "publicHttpsPort");
   const upstreamPort = port(o.upstream.port, "upstream.port");
+  const maintenance = o.maintenance === undefined ? undefined : maintenanceLines(o.maintenance);
   const authority = (host: string) => (publicPort === 443 ? host : `${host}:${publicPort}`);
   // `trusted_ca_cert_file` is understood by Caddy 2.6 (the tests' validator) and, as the legacy
   // spelling of `trust_pool file`, by 2.8 and later.
@@ -119,11 +143,15 @@ export function renderCaddyfile(o: CaddyfileOptions): string {
     "}",
     "",
     `http://:${http} {`,
-    `\tredir https://${authority("{host}")}{uri} 308`,
+    ...(maintenance ?? [`\tredir https://${authority("{host}")}{uri} 308`]),
     "}",
   ];
   for (const alias of o.aliases) {
-    lines.push("", `https://${alias}:${https} {`, tls, `\tredir https://${authority(o.host)}{uri} 308`, "}");
+    lines.push("", `https://${alias}:${https} {`, tls, ...(maintenance ?? [`\tredir https://${authority(o.host)}{uri} 308`]), "}");
+  }
+  if (maintenance !== undefined) {
+    lines.push("", `https://${o.host}:${https} {`, tls, ...maintenance, "}", "");
+    return lines.join("\n");
   }
   lines.push(
     "",

@@ -172,7 +172,7 @@ export class RailsApp extends pulumi.ComponentResource {
     this.proxy = declareProxy(
       name,
       {
-        image: proxyImage.imageId, proxy: args.proxy, tls: args.tls, network: this.network.name,
+        image: proxyImage.imageId, proxy: args.proxy, tls: args.tls, network: this.network.name, maintenance: s.maintenance,
         memoryMb: s.proxyMemoryMb, pidsLimit: s.pidsLimit, extraLabels: onHost,
       },
       { ...containerOpts, dependsOn: [...(args.proxyAfter ?? []), ...(proxyDataOwner !== undefined ? [proxyDataOwner] : [])] },

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderCaddyfile, type CaddyfileOptions } from "../caddyfile";
+import { APP_NAME, MAINTENANCE_RETRY_AFTER_SECONDS } from "../maintenance";
 import {
   CADDYFILE_PATH, CADDY_CONFIG_PATH, CADDY_DATA_PATH, ORIGIN_PULL_CA_PATH, PROXY_CAPABILITIES, PROXY_COMMAND, PROXY_GID, PROXY_LISTEN, PROXY_UID,
   PROXY_USER, PUMA_PORT, TLS_CERTIFICATE_PATH, TLS_KEY_PATH, WEB_ALIAS, LOCAL_CA_DATA_PATH, hardening, logging, memoryLimit, namedVolume, processLimit, roleLabels,
@@ -32,8 +33,11 @@ export type ProxyTls =
   | { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> }
   | { readonly internalCa: { readonly volumeName: pulumi.Input<string> } };
 
-/** What the proxy container's Caddyfile is rendered from; `internal`: Caddy's local CA instead of uploaded files. */
-export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs, tls: "files" | "internal" = "files"): CaddyfileOptions {
+/**
+ * What the proxy container's Caddyfile is rendered from; `internal`: Caddy's local CA instead of
+ * uploaded files; `maintenance`: the maintenance page for every request instead of the app.
+ */
+export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs, tls: "files" | "internal" = "files", maintenance = false): CaddyfileOptions {
   return {
     host: proxy.host,
     aliases: proxy.aliases,
@@ -45,6 +49,7 @@ export function proxyCaddyfileOptions(proxy: RailsAppProxyArgs, tls: "files" | "
     retrySeconds: 10,
     ...(proxy.clientIpHeader !== undefined ? { clientIpHeader: proxy.clientIpHeader } : {}),
     ...(proxy.originPullCaPem !== undefined ? { clientCaFile: ORIGIN_PULL_CA_PATH } : {}),
+    ...(maintenance ? { maintenance: { appName: APP_NAME, retryAfterSeconds: MAINTENANCE_RETRY_AFTER_SECONDS } } : {}),
   };
 }
 
@@ -55,6 +60,12 @@ export interface ProxyInputs {
   readonly tls: ProxyTls;
   /** The app network, the only one the proxy joins. */
   readonly network: pulumi.Input<string>;
+  /**
+   * `docstown:app.maintenance`: the proxy answers every request with the maintenance page. Only the
+   * Caddyfile changes, so switching it replaces the proxy alone (delete first, about a second of
+   * refused connections), never web or worker.
+   */
+  readonly maintenance?: boolean;
   readonly memoryMb: number;
   readonly pidsLimit: number;
   /** Labels beyond the role (the Docker host's identity). */
@@ -101,7 +112,7 @@ export function proxyContainerArgs(i: ProxyInputs): docker.ContainerArgs {
     // or a bind-mounted host file. It does sit in the container's writable layer on the host's
     // disk (under /var/lib/docker, readable by root there) for as long as the container exists.
     uploads: [
-      { file: CADDYFILE_PATH, content: renderCaddyfile(proxyCaddyfileOptions(i.proxy, "internalCa" in i.tls ? "internal" : "files")), permissions: "0444" },
+      { file: CADDYFILE_PATH, content: renderCaddyfile(proxyCaddyfileOptions(i.proxy, "internalCa" in i.tls ? "internal" : "files", i.maintenance ?? false)), permissions: "0444" },
       ...tls.uploads,
       ...(i.proxy.originPullCaPem !== undefined ? [{ file: ORIGIN_PULL_CA_PATH, content: i.proxy.originPullCaPem, permissions: "0444" }] : []),
     ],
