@@ -38,3 +38,17 @@ test("under CI=true the engine suite's preconditions fail instead of skipping", 
     assert.ok(/engineTest\(|CI !== "true"|skipUnlessCi\(|inCI/.test(text), `${file} may skip under CI=true`);
   }
 });
+
+test("the engine suite runs two files at a time, except those that must run alone", () => {
+  const script = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts["test:engine"] ?? "";
+  assert.match(script, /--test-concurrency=2 \$\(find test -name "\*\.engine\.test\.ts" -not -name "\*\.alone\.engine\.test\.ts"/);
+  assert.match(script, /--test-concurrency=1 \$\(find test -name "\*\.alone\.engine\.test\.ts"/);
+  // What disturbs whatever runs beside it: a Docker daemon restart stops every container, the
+  // interrupted-deploy runbook removes every labelled container its state does not know, and a
+  // request loop that counts failed requests must not share the two cores with another up.
+  const dir = path.join(ROOT, "test");
+  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".engine.test.ts"));
+  const disturbing = files.filter((f) => /restartDockerDaemon\(|recoverInterruptedDeploy\(|requestLoop\(/.test(fs.readFileSync(path.join(dir, f), "utf8")));
+  assert.ok(disturbing.length > 0, "the lifecycle test restarts the daemon and runs the recovery");
+  for (const file of disturbing) assert.match(file, /\.alone\.engine\.test\.ts$/, `${file} must run alone: name it *.alone.engine.test.ts`);
+});
