@@ -164,6 +164,12 @@ const KNOWN_INPUTS: Record<string, string[]> = {
     "node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope",
     "token", "cache", "package-manager-cache", "cache-dependency-path", "mirror", "mirror-token",
   ],
+  // v3.1.1's action.yml: the App, the repositories and one input per permission.
+  "actions/create-github-app-token": [
+    "client-id", "app-id", "private-key", "owner", "repositories", "skip-token-revoke", "github-api-url",
+    "permission-contents", "permission-pull-requests", "permission-metadata", "permission-checks", "permission-statuses",
+    "permission-actions", "permission-workflows", "permission-issues",
+  ],
   "pulumi/actions": [
     "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr",
     "comment-on-pr-number", "comment-on-summary", "github-token", "cloud-url", "secrets-provider",
@@ -435,7 +441,7 @@ describe("GitHub Actions workflows", () => {
       const [jobId, job] = upJob();
       assert.equal(environmentName(job), "production", `${jobId} is not in the production environment`);
       assert.match(w().text, /required reviewers/i, "deploy.yml should say where the required reviewers are configured");
-      const step = stepsOf(job).find((s) => isAction(s, "pulumi/actions"))!;
+      const step = stepsOf(job).find((s) => isAction(s, "pulumi/actions") && s.with?.command === "up")!;
       assert.match(String(step.with?.["stack-name"]), PRODUCTION_STACK);
       assert.ok(listInput(step.with?.policyPacks).includes("policies"), "pulumi up without the policy pack");
       for (const name of ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "CLOUDFLARE_API_TOKEN"]) {
@@ -449,7 +455,7 @@ describe("GitHub Actions workflows", () => {
     it("verifies the live site after pulumi up", () => {
       const [, job] = upJob();
       const steps = stepsOf(job);
-      const upIndex = steps.findIndex((s) => isAction(s, "pulumi/actions"));
+      const upIndex = steps.findIndex((s) => isAction(s, "pulumi/actions") && s.with?.command === "up");
       const verifyIndex = steps.findIndex((s) => (s.run ?? "").includes(VERIFY));
       assert.ok(verifyIndex > upIndex, `"${VERIFY}" does not run after pulumi up`);
       assert.equal(steps[verifyIndex]!.if, undefined, "verify must run only when pulumi up succeeded");
