@@ -173,22 +173,27 @@ describe("first-deploy.md", () => {
     for (const file of readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f))) {
       for (const m of readFileSync(join(WORKFLOW_DIR, file), "utf8").matchAll(/^\s+environment:\s*([\w-]+)\s*$/gm)) used.add(m[1]!);
     }
-    assert.deepEqual([...used].sort(), ["drift", "preview", "production"]);
+    assert.deepEqual([...used].sort(), ["drift", "preview", "production", "release", "runner-access"]);
     for (const env of used) {
       assert.match(text, new RegExp(`repos/\\$REPO/environments/${env}"`), `no command creates the ${env} environment`);
       assert.match(text, new RegExp(`gh secret set \\w+ --env (?:${env}|"\\$env")`), `no secret is set in the ${env} environment`);
     }
-    // production and drift: deployments from main only; production and preview: required reviewers.
-    for (const env of ["production", "drift"]) {
+    // production, drift, runner-access, release: deployments from main only; production and preview: required reviewers.
+    for (const env of ["production", "drift", "runner-access", "release"]) {
       assert.match(text, new RegExp(`environments/${env}/deployment-branch-policies" -f name=main -f type=branch`), `${env} is not restricted to main`);
     }
     for (const env of ["production", "preview"]) {
       assert.match(text, new RegExp(`environments/${env}" --input - <<EOF\\n\\{"reviewers":\\[`), `${env} has no required reviewers`);
     }
     // Read-only tokens for previews: DigitalOcean custom scopes, read only; Cloudflare read permissions.
-    const scopes = [...text.matchAll(/`([a-z_]+):(read|create|update|delete|admin|view_credentials)`/g)].map((m) => `${m[1]}:${m[2]}`);
+    const scopesIn = (t: string) => [...t.matchAll(/`([a-z_]+):(read|create|update|delete|admin|view_credentials)`/g)].map((m) => `${m[1]}:${m[2]}`);
+    const readOnly = /- \*\*DigitalOcean\*\*, for `preview` and `drift`:[\s\S]*?(?=\n- \*\*)/.exec(text)?.[0] ?? "";
+    const scopes = scopesIn(readOnly);
     assert.ok(scopes.includes("droplet:read") && scopes.includes("database:read"), `DigitalOcean read scopes: ${scopes.join(", ")}`);
     assert.deepEqual(scopes.filter((sc) => !sc.endsWith(":read") && sc !== "database:view_credentials"), [], "only read scopes are listed");
+    // The runners' SSH opening token: the firewall scopes it uses, and the tag scope a tagged firewall needs.
+    const firewallToken = /The runners' SSH opening token[\s\S]*?\n\n/.exec(text)?.[0] ?? "";
+    assert.deepEqual(new Set(scopesIn(firewallToken.split(/No\s+`firewall:update`/)[0] ?? "")), new Set(["firewall:create", "firewall:read", "firewall:delete", "tag:read"]));
     assert.match(text, /Custom Scopes/);
     assert.match(text, /Zone → Zone: \*\*Read\*\*, Zone → DNS: \*\*Read\*\*, Zone → Zone Settings: \*\*Read\*\*, Zone → SSL and\s+Certificates: \*\*Read\*\*/);
   });
@@ -380,7 +385,7 @@ describe("credentials in the runbooks", () => {
       }
       // Every workflow secret belongs to a GitHub environment: `gh secret set NAME --env <env>`.
       for (const m of doc.text.matchAll(/gh secret set [^\n]*/g)) {
-        if (!/--env (production|preview|drift|"\$env"|<environment>)(?![\w-])/.test(m[0])) problems.push(`${at(doc, m.index ?? 0)}: ${m[0]} (no --env)`);
+        if (!/--env (production|preview|drift|runner-access|release|"\$env"|<environment>)(?![\w-])/.test(m[0])) problems.push(`${at(doc, m.index ?? 0)}: ${m[0]} (no --env)`);
       }
     }
     assert.deepEqual(problems, []);
