@@ -25,7 +25,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     }
   } catch (err) {
     if (!(err instanceof OpsError)) throw err;
-    process.stderr.write(`ops: ${err.message}\n`);
+    io.err(`ops: ${err.message}`);
     return err.exitCode;
   }
 }
@@ -34,7 +34,11 @@ if (require.main === module) {
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE") throw err;
   });
-  const io: Io = { out: (line) => process.stdout.write(`${line}\n`), interactive: process.stdin.isTTY === true && process.stdout.isTTY === true };
+  const io: Io = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+  };
   main(process.argv.slice(2), process.env, io).then(
     (code) => exitWhenWritten(code),
     (err: unknown) => {

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as readline from "node:readline";
 import type { OpsArgs } from "./args";
 import { listContainers, sourceContainer, type Listed } from "./containers";
-import { dockerApi, expectJson } from "./engine-api";
+import { connectionError, dockerApi, expectJson } from "./engine-api";
 import { OpsError } from "./errors";
 import { onHost, type Host } from "./host";
 import { formatLine, journalctlArgv, journalLine } from "./journal";
@@ -13,6 +13,7 @@ import type { Target } from "./stack";
 
 export interface Io {
   readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
   readonly interactive: boolean;
 }
 
@@ -43,7 +44,7 @@ export async function ps(target: Target, args: OpsArgs, io: Io): Promise<number>
 }
 
 /** Streams a host command's stdout line by line through `each`; resolves with its exit code. */
-function streamLines(host: Host, argv: readonly string[], each: (line: string) => void, redact: Redactor): Promise<number> {
+function streamLines(host: Host, argv: readonly string[], each: (line: string) => void, redact: Redactor, io: Io): Promise<number> {
   const inv = onHost(host, argv);
   return new Promise((resolve, reject) => {
     const child = spawn(inv.file, inv.args, { env: inv.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -52,7 +53,7 @@ function streamLines(host: Host, argv: readonly string[], each: (line: string) =
     readline.createInterface({ input: child.stdout }).on("line", each);
     child.on("error", (e) => reject(new OpsError(`${inv.file}: ${e.message}`, 2)));
     child.on("close", (code) => {
-      if (code !== 0 && err.trim() !== "") process.stderr.write(`${redact(err.trim())}\n`);
+      if (code !== 0 && err.trim() !== "") io.err(redact(err.trim()));
       resolve(code ?? 1);
     });
   });
@@ -69,7 +70,8 @@ export async function logs(target: Target, args: OpsArgs, io: Io): Promise<numbe
     const code = await streamLines(target.host, argv, (line) => {
       const shown = journalLine(line);
       if (shown !== undefined) io.out(redact(shown));
-    }, redact);
+    }, redact, io);
+    if (code === 255 && target.host.kind === "ssh") throw connectionError(target.host, code, "ssh exited 255");
     if (code !== 0) throw new OpsError(`journalctl failed on the host (exit ${code}); the deploy user reads the journal through the systemd-journal group`);
     return 0;
   }
@@ -89,7 +91,7 @@ export async function logs(target: Target, args: OpsArgs, io: Io): Promise<numbe
       ], (line) => {
         const m = /^(\S+Z) (.*)$/.exec(line);
         io.out(redact(formatLine(c.role, m ? new Date(m[1] as string) : undefined, m ? (m[2] as string) : line)));
-      }, redact),
+      }, redact, io),
     ),
   );
   return codes.every((c) => c === 0) ? 0 : 1;
@@ -141,7 +143,7 @@ export async function oneOff(target: Target, args: OpsArgs, io: Io): Promise<num
     return await attached(target.host, ["docker", "start", "--attach", "--interactive", created.Id], tty, redact);
   } finally {
     await dockerApi(target.host, "DELETE", `/containers/${created.Id}?force=1`).catch((err: unknown) => {
-      io.out(`ops: could not remove the one-off container ${created.Id.slice(0, 12)} (${(err as Error).message}); remove it with docker rm -f on the host`);
+      io.err(`ops: could not remove the one-off container ${created.Id.slice(0, 12)} (${(err as Error).message}); remove it with docker rm -f on the host`);
     });
   }
 }

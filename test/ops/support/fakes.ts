@@ -44,15 +44,15 @@ export interface Agent {
   stop(): void;
 }
 
-/** A real ssh-agent holding one fresh ed25519 key. */
-export async function agentWithKey(): Promise<Agent> {
+/** A real ssh-agent holding one fresh ed25519 key (none with `empty`). */
+export async function agentWithKey(empty = false): Promise<Agent> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docstown-ops-agent-"));
   const socket = path.join(dir, "agent.sock");
   const key = path.join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "ops-test", "-f", key]);
   const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
   for (let i = 0; i < 50 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
-  execFileSync("ssh-add", ["-q", key], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
+  if (!empty) execFileSync("ssh-add", ["-q", key], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
   return {
     socket,
     stop: () => {
