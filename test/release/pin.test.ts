@@ -11,7 +11,7 @@ import { validateConfig } from "../../src/config/validate";
 import { main } from "../../src/release/cli";
 import { pinRelease, releaseBranch } from "../../src/release/pin";
 import { readStackFile } from "../../src/synth/stack-file";
-import { PROJECT_DIR } from "../harness";
+const PROJECT_DIR = resolve(__dirname, "..", "..");
 
 const STACK_FILE = resolve(PROJECT_DIR, "Pulumi.production.yaml");
 const committed = readFileSync(STACK_FILE, "utf8");

@@ -96,6 +96,16 @@ describe("workflows: SSH and database access of GitHub-hosted runners", () => {
     });
   }
 
+  test("the firewall token lives only in the environments of the jobs that open, close or sweep", () => {
+    const holders: string[] = [];
+    for (const { file, wf } of all) {
+      for (const [jobId, job] of Object.entries(wf.jobs)) {
+        if (JSON.stringify(job).includes("DIGITALOCEAN_FIREWALL_TOKEN")) holders.push(`${file}:${jobId}@${envName(job)}`);
+      }
+    }
+    assert.deepEqual(holders.sort(), ["deploy.yml:deploy@production", "probe.yml:drift@drift", "runner-access.yml:sweep@runner-access"]);
+  });
+
   test("no workflow changes the stack's config or the database's trusted sources", () => {
     for (const { file, wf } of all) {
       for (const job of Object.values(wf.jobs)) {
