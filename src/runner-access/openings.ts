@@ -4,8 +4,9 @@
  * The opening is its own DigitalOcean firewall, not a rule in the stack's firewall: the cloud
  * applies every firewall on a droplet's tag as a union, so the stack's firewall (and the drift
  * check that compares it with the state) never sees it, and a concurrent `pulumi up` cannot remove
- * it mid-run. A firewall is a tag's user, not a tagged resource, so the tag's resource counts do not
- * change either.
+ * it mid-run. A firewall applies to a tag but is not a tagged resource (the API reference: tags
+ * apply to droplets, images, volumes, volume snapshots and database clusters), so the tag's resource
+ * counts, which a refresh reads, do not change either.
  *
  * Ours are recognised by name and shape together: the name is `docstown-runner-<run id>-<attempt>-
  * <job>`, and the firewall holds only TCP 22 from one address (/32 or /128) on tags, no outbound
