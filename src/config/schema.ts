@@ -6,6 +6,8 @@ import {
   isCidr, isWorldCidr, restrictedCidr, sshPublicKey,
 } from "./primitives";
 import { sourceBreadthIssues } from "./sources";
+import { SSH_FINGERPRINT } from "./ssh-fingerprint";
+import { operatorKeyIssues } from "./operator-keys";
 import { KNOWN_HOSTS_LINE } from "../app/docker-host";
 
 /**
@@ -85,8 +87,25 @@ const broadestPrefixSchema = z.strictObject({
 
 const operatorsSchema = z
   .strictObject({
-    /** Public keys allowed to SSH as `deploy` (and used for the droplet's root key, which is then disabled). */
+    /**
+     * Public keys allowed to SSH as `deploy` on the running droplet. Every `pulumi up` replaces the
+     * deploy user's authorized_keys with this list in place (src/server/authorized-keys.ts): adding
+     * or removing an operator never replaces the droplet.
+     */
     sshPublicKeys: z.array(sshPublicKey).min(1, "needs at least one key"),
+    /**
+     * The keys a new droplet is created with: its DigitalOcean SSH keys (root's, then disabled) and
+     * the deploy user's first authorized_keys, in the user-data, so a change replaces the droplet.
+     * Set once and leave it; `sshPublicKeys` is what changes. Optional in the type only, so that
+     * its absence gets the message below instead of "is required".
+     */
+    bootstrapSshPublicKeys: z.array(sshPublicKey).min(1, "needs at least one key").optional(),
+    /**
+     * SHA256 fingerprint (as `ssh-add -l` prints it) of the key `pulumi up` connects with: the
+     * agent's key or docstown:deploySshPrivateKey. Both key lists must hold it, so no list can lock
+     * the deploy out of the running droplet or of a new one.
+     */
+    deployKey: z.string().regex(SSH_FINGERPRINT, "must be a SHA256 fingerprint as ssh-add -l prints it (SHA256: and 43 characters)"),
     /** Networks allowed to reach port 22. */
     sshCidrs: z.array(restrictedCidr).min(1, "needs at least one network; SSH is never open to the world"),
     /**
@@ -102,6 +121,7 @@ const operatorsSchema = z
     broadestPrefix: broadestPrefixSchema.default(broadestPrefixSchema.parse({})),
   })
   .superRefine((operators, ctx) => {
+    for (const issue of operatorKeyIssues(operators)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     for (const key of ["sshCidrs", "databaseCidrs"] as const) {
       for (const issue of sourceBreadthIssues(operators[key], operators.broadestPrefix)) {
         ctx.addIssue({ code: "custom", path: [key, ...issue.path], message: issue.message });
@@ -132,6 +152,13 @@ const volumeSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes").default("docstown-repos"),
   sizeGb: z.number().int().min(10, "must be at least 10").max(16384, "must be at most 16384").default(50),
   mountPath: absolutePath.default("/data/repos"),
+  /** Daily snapshots by a timer on the droplet (src/snapshots/); the newest `keep` automatic ones are kept. */
+  snapshots: z.strictObject({ keep: z.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(7) }).default({ keep: 7 }),
+  /**
+   * A volume snapshot id: the next up creates a new volume from it and moves the attachment and
+   * the mount to it; the current volume is kept (docs/restore-repos-volume.md).
+   */
+  restoreFromSnapshot: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a volume snapshot id such as 8a2b1c3d-0e4f-11f0-9a6b-0a58ac14a2b3 (doctl compute volume snapshot list <volume id>)").optional(),
 });
 
 /**

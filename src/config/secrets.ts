@@ -34,6 +34,11 @@ export const SECRET_SPECS = [
   { key: "sentryDsn", description: "Sentry DSN for error tracking", requiredWhen: production },
   { key: "missionControlPassword", description: "Mission Control (Solid Queue dashboard) basic-auth password", requiredWhen: production },
   { key: "registryPassword", description: "Password or token for the private image registry (app.registry)", requiredWhen: (c) => c.app?.registry !== undefined },
+  {
+    key: "volumeSnapshotToken",
+    description: "DigitalOcean token the droplet's daily repos-volume snapshot uses (custom scopes: block_storage_snapshot:create/read/delete, block_storage:read, and the read scopes DigitalOcean adds to them)",
+    requiredWhen: production,
+  },
   { key: "slackWebhookUrl", description: "Slack incoming webhook for uptime alerts", requiredWhen: never },
   { key: "deploySshPrivateKey", description: "Private key of an operator key, for the readiness check over SSH (default: ssh-agent)", requiredWhen: never },
   { key: "localPostgresPassword", description: "Password of the local stack's PostgreSQL container", requiredWhen: never },

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { Document, isScalar, isSeq, visit } from "yaml";
 // The policy pack's definition is the contract the user-data must meet, so the program uses it.
 import { volumeDevicePath } from "../../policies/user-data";
+import { SNAPSHOT_UNIT, snapshotWriteFiles } from "../snapshots/units";
 import { JOURNALD_DROP_IN, JOURNAL_READER_GROUP, journaldDropIn } from "./journald";
 
 /**
@@ -158,7 +159,8 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
     disable_root: true,
     ssh_pwauth: false,
     package_update: true,
-    packages: ["docker.io", "unattended-upgrades"],
+    // jq: the volume snapshot script reads DigitalOcean's answers with it (src/snapshots/).
+    packages: ["docker.io", "unattended-upgrades", ...(volume === undefined ? [] : ["jq"])],
     ...swap,
     write_files: [
       { path: SSHD_DROP_IN, owner: "root:root", permissions: "0644", content: SSHD_HARDENING },
@@ -170,6 +172,8 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
         : [
             { path: MOUNT_SCRIPT_PATH, owner: "root:root", permissions: "0755", content: script },
             { path: `/etc/systemd/system/${MOUNT_UNIT}`, owner: "root:root", permissions: "0644", content: mountUnit(volume.name, volume.mountPath) },
+            // The daily snapshot of the volume (src/snapshots/units.ts); its token arrives over SSH, never here.
+            ...snapshotWriteFiles({ volumeName: volume.name, mountPath: volume.mountPath, deployUser: DEPLOY_USER }),
           ]),
       // The app's logs: persistent, 30 days, 2 GiB at most (./journald.ts).
       { path: JOURNALD_DROP_IN, owner: "root:root", permissions: "0644", content: journaldDropIn() },
@@ -186,6 +190,7 @@ export function cloudConfig(input: CloudInitInput): Record<string, unknown> {
       ...(volume === undefined ? [] : [["systemctl", "enable", "--now", MOUNT_UNIT]]),
       ["systemctl", "enable", "--now", "docker.service"],
       ["systemctl", "enable", "--now", `${PRUNE_UNIT}.timer`],
+      ...(volume === undefined ? [] : [["systemctl", "enable", "--now", `${SNAPSHOT_UNIT}.timer`]]),
     ],
   };
 }

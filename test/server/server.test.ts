@@ -229,9 +229,9 @@ function serverArgs(overrides: Partial<ServerArgs> = {}): ServerArgs {
     namePrefix: "docstown-test",
     region: "ams3",
     droplet: { size: "s-1vcpu-2gb", image: "ubuntu-24-04-x64", swapGb: 0, ipv6: true },
-    volume: { name: "repos-test", sizeGb: 20, mountPath: "/srv/repos" },
+    volume: { name: "repos-test", sizeGb: 20, mountPath: "/srv/repos", snapshots: { keep: 7 } },
     operators: {
-      sshPublicKeys: [
+      bootstrapSshPublicKeys: [
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorOneKeyxxxxxxxxxxxxxxxxxxxxxxxxxxx ada@docstown",
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorTwoKeyxxxxxxxxxxxxxxxxxxxxxxxxxxx bob@docstown",
       ],
@@ -273,7 +273,7 @@ test("SSH keys are named by their content: reordering operators changes nothing"
   const names = (res: SynthResult) => byType(res, T.sshKey).map((k: RecordedResource) => k.name).sort();
   const a = await recordProgram(() => new Server("s", serverArgs()));
   const args = serverArgs();
-  const b = await recordProgram(() => new Server("s", { ...args, operators: { ...args.operators, sshPublicKeys: [...args.operators.sshPublicKeys].reverse() } }));
+  const b = await recordProgram(() => new Server("s", { ...args, operators: { ...args.operators, bootstrapSshPublicKeys: [...(args.operators.bootstrapSshPublicKeys ?? [])].reverse() } }));
   assert.deepEqual(names(a), names(b));
   assert.equal(names(a).length, 2);
 });

@@ -51,7 +51,7 @@ describe("npm run synth", () => {
     assert.match(stdout, /^docstown\/production: \d+ resources/);
     assert.match(stdout, /\nPolicies:\n {2}✔ no mandatory violations\n/);
     assert.doesNotMatch(stdout, /\[mandatory\]/);
-    assert.match(stdout, /\nPlaceholder secrets: docstown:anthropicApiKey, docstown:githubApiToken, .*docstown:smtpUsername\n$/);
+    assert.match(stdout, /\nPlaceholder secrets: docstown:anthropicApiKey, docstown:githubApiToken, .*docstown:smtpUsername, docstown:volumeSnapshotToken\n$/);
   });
 
   test("the table shows the server, volume and app facts an operator looks for", () => {
