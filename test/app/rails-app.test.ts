@@ -202,6 +202,8 @@ test("limits and hardening on every container: memory, nproc, rotated logs, no n
     assert.equal(c.inputs["privileged"], undefined);
     assert.notEqual(c.inputs["user"], undefined, `${role} sets a user`);
   }
+  // What npm run ops reads to find the app's lines in the droplet's journal.
+  assert.deepEqual(r.outputs["logs"], { driver: "journald", tag: "docstown-production" });
 });
 
 test("published ports: only the proxy, 80 and 443 onto Caddy's unprivileged ports", async () => {

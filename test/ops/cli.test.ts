@@ -1,14 +1,58 @@
-// Bad input through the CLI's main: a stack that is not deployed, no pulumi, no ssh-agent or no
-// key in it, an unreachable host (real ssh to a closed port), a bad host key output; each one
+// The CLI's input: what the operator types (every command and option, each mistake refused with
+// one line) and the environment it finds: a stack that is not deployed, no pulumi, no ssh-agent or
+// no key in it, an unreachable host (real ssh to a closed port), a bad host key output; each one
 // `ops: ...` line, exit 2. `pulumi` is a stand-in printing the production outputs ops reads.
-import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { main } from "../../src/ops/cli";
+import { execFileSync } from "node:child_process";
+import { OpsError } from "../../src/ops/errors";
 import { agentWithKey, productionFakes, type Agent } from "./support/fakes";
+import { main } from "../../src/ops/cli";
+import { parseArgs, parseSince, USAGE } from "../../src/ops/args";
+
+const NOW = Date.parse("2026-12-05T12:00:00Z");
+const parse = (...argv: string[]) => parseArgs(argv, NOW);
+const refused = (argv: string[], message: RegExp) =>
+  assert.throws(() => parseArgs(argv, NOW), (err: unknown) => err instanceof OpsError && err.exitCode === 2 && message.test(err.message) && !err.message.includes("\n"));
+
+test("defaults: production, every role, 100 lines", () => {
+  assert.deepEqual(parse("ps"), { command: "ps", stack: "production", follow: false, lines: 100, reuse: false, argv: [] });
+  assert.equal(parse(), "help");
+  assert.equal(parse("logs", "--help"), "help");
+  for (const flag of ["--stack", "--role", "--follow", "--since", "--lines", "--release", "--reuse"]) assert.ok(USAGE.includes(flag), flag);
+});
+
+test("logs options; exec takes its command after --, options after it are the command's", () => {
+  assert.deepEqual(parse("logs", "--stack", "local", "--role", "worker", "-f", "--since", "2h", "--lines", "0", "--release", "a".repeat(64)), {
+    command: "logs", stack: "local", role: "worker", follow: true, since: NOW / 1000 - 7200, lines: 0, release: `sha256:${"a".repeat(64)}`, reuse: false, argv: [],
+  });
+  const exec = parse("exec", "--role", "worker", "--reuse", "--", "./bin/rails", "runner", "--help");
+  assert.ok(exec !== "help");
+  assert.deepEqual([exec.role, exec.reuse, exec.argv], ["worker", true, ["./bin/rails", "runner", "--help"]]);
+  assert.equal(parseSince("2026-12-05T10:00:00Z", NOW), NOW / 1000 - 7200);
+  assert.equal(parseSince("30m", NOW), NOW / 1000 - 1800);
+});
+
+test("bad input: one line each, exit 2", () => {
+  refused(["deploy"], /^unknown command "deploy": one of ps, logs, console, exec, dbconsole$/);
+  refused(["logs", "--role", "db"], /^unknown role "db": one of web, worker, proxy, migrate$/);
+  refused(["ps", "--stack", "staging"], /^unknown stack "staging": one of production, local$/);
+  refused(["logs", "--role"], /needs a value/);
+  refused(["logs", "--since", "yesterday"], /give a duration/);
+  refused(["logs", "--since", "2026-12-05 10:00"], /with its zone/);
+  refused(["logs", "--lines", "-3"], /whole number/);
+  refused(["logs", "--release", "abc123"], /full image digest/);
+  refused(["ps", "--follow"], /--follow is for logs, not ps/);
+  refused(["exec"], /exec needs a command after --/);
+  refused(["ps", "--", "ls"], /takes no command/);
+  refused(["console", "--role", "proxy"], /has none/);
+  refused(["exec", "--role", "proxy", "--", "caddy", "version"], /add --reuse/);
+  refused(["exec", "--role", "migrate", "--reuse", "--", "ls"], /not running/);
+  refused(["ps", "--verbose"], /unknown option --verbose/);
+});
 
 async function ops(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
