@@ -21,6 +21,7 @@ import {
   containerWebHealthcheck,
 } from "./containers";
 import { databaseClusterProtected, databaseFirewallPresent, databaseFirewallRestricted, databasePrivateNetwork } from "./database";
+import { loadBalancerFirewallCloudflare, loadBalancerNoPlainHttpToWorld } from "./load-balancer";
 import { dropletFirewallAttached, dropletMonitoring, dropletSshKeys, firewallInboundRestricted } from "./droplet";
 import { persistentVolumePresence } from "./persistent-volume";
 import { replacementNameReuse } from "./replacement";
@@ -41,6 +42,8 @@ export const allPolicies: Policies = [
   dropletMonitoring,
   dropletFirewallAttached,
   firewallInboundRestricted,
+  loadBalancerNoPlainHttpToWorld,
+  loadBalancerFirewallCloudflare,
   containerRoleLabel,
   containerImageDigest,
   containerNotPrivileged,

@@ -23,6 +23,11 @@ import {
  * production keeps it on a protected DigitalOcean volume, attached (never through `volumeIds`),
  * mounted by the droplet's user-data at every boot and bind-mounted into web and worker; the
  * local stack keeps it in a named Docker volume mounted into web and worker.
+ *
+ * Scaled out (docstown:web.count 2+), one droplet holds the volume and runs the worker; web
+ * droplets have none. A droplet without a volume is accepted only beside one that has it, and
+ * nothing running there may mount the path (it would be the root disk). A container's droplet is
+ * the one its labels depend on (`docstown.host`, the droplet id); with one droplet, that one.
  */
 
 export interface PersistentVolumeConfig {
@@ -155,11 +160,13 @@ function checkUserDataMount(droplet: PolicyResource, volume: PolicyResource, { c
   }
 }
 
-function checkDroplet(droplet: PolicyResource, check: Check): void {
+function checkDroplet(droplet: PolicyResource, check: Check, volumeHostElsewhere: boolean): void {
   const { config, report, resources } = check;
   checkDropletVolumeIds(droplet, check);
   const attachments = attachmentsOf(droplet, resources);
   if (attachments === UNKNOWN) return;
+  // A web host: the clone lives on the volume host's droplet (its containers are checked below).
+  if (attachments.length === 0 && volumeHostElsewhere) return;
   if (attachments.length === 0) {
     report(
       `droplet ${quote(droplet.name)} has no VolumeAttachment; ${config.mountPath} would live on the droplet's root disk and be lost on replacement`,
@@ -229,9 +236,32 @@ function checkRoleContainers(check: Check, mountsIt: (c: PolicyResource) => void
   }
 }
 
-function checkProductionContainers(check: Check): void {
+/** The droplet a container runs on: the only one, or the one its labels depend on. */
+function hostOf(container: PolicyResource, droplets: readonly PolicyResource[]): PolicyResource | Unknown {
+  if (droplets.length === 1) return droplets[0] as PolicyResource;
+  const deps = container.propertyDependencies["labels"] ?? [];
+  const hosts = droplets.filter((d) => deps.some((r) => r.urn === d.urn));
+  return hosts.length === 1 ? (hosts[0] as PolicyResource) : UNKNOWN;
+}
+
+function checkProductionContainers(check: Check, droplets: readonly PolicyResource[], volumeHosts: ReadonlySet<string>): void {
   const { config, report } = check;
   checkRoleContainers(check, (container) => {
+    const host = hostOf(container, droplets);
+    const role = String(readRole(props(container)));
+    // With no volume host at all the droplets are reported above; the mount checks below still apply.
+    if (host !== UNKNOWN && volumeHosts.size > 0 && !volumeHosts.has(host.urn)) {
+      if (role === "worker") {
+        report(`container ${quote(container.name)} (role worker) runs on droplet ${quote(host.name)}, which has no repos volume; the worker writes the clone and must run where the volume is`, container.urn);
+      } else if (bindMountsHostPath(container, config.mountPath) === true) {
+        report(
+          `container ${quote(container.name)} (role ${role}) mounts ${config.mountPath} on droplet ${quote(host.name)}, which has no repos volume; ` +
+            "it would read an empty directory on the root disk (set docstown:web.readsClone false only once no web request reads the clone)",
+          container.urn,
+        );
+      }
+      return;
+    }
     if (bindMountsHostPath(container, config.mountPath) !== false) return;
     report(
       `container ${quote(container.name)} (role ${String(readRole(props(container)))}) does not mount the host directory ${config.mountPath} ` +
@@ -342,7 +372,8 @@ export const persistentVolumePresence: StackValidationPolicy = {
       checkLocal(check);
       return;
     }
-    droplets.forEach((droplet) => checkDroplet(droplet, check));
-    checkProductionContainers(check);
+    const volumeHosts = new Set(droplets.filter((d) => { const a = attachmentsOf(d, args.resources); return a === UNKNOWN || a.length > 0; }).map((d) => d.urn));
+    droplets.forEach((droplet) => checkDroplet(droplet, check, [...volumeHosts].some((urn) => urn !== droplet.urn)));
+    checkProductionContainers(check, droplets, volumeHosts);
   },
 };

@@ -77,6 +77,8 @@ export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
     forcesReplacement: ["dropletAgent", "gpuPartitionMode", "image", "monitoring", "publicNetworking", "region", "sshKeys", "userData", "vpcUuid"],
   },
   "digitalocean:index/firewall:Firewall": { forcesReplacement: [] },
+  // loadbalancer/resource_loadbalancer.go: region, vpc_uuid, type and network_type are ForceNew; the name is not unique.
+  "digitalocean:index/loadBalancer:LoadBalancer": { forcesReplacement: ["network", "region", "type", "vpcUuid"] },
   "digitalocean:index/reservedIp:ReservedIp": { forcesReplacement: ["region"] },
   "digitalocean:index/reservedIpAssignment:ReservedIpAssignment": { forcesReplacement: ["dropletId", "ipAddress"] },
   "digitalocean:index/volumeAttachment:VolumeAttachment": { forcesReplacement: ["dropletId", "volumeId"] },

@@ -83,12 +83,12 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
   return {
     url: `https://${appHost}`,
     imageDigest: app.imageDigest,
-    webContainer: app.web.name,
-    workerContainer: app.worker.name,
-    migrateContainer: app.migrate.name,
+    webContainer: app.web?.name,
+    workerContainer: app.worker?.name,
+    migrateContainer: app.migrate?.name,
     postgresContainer: database.container.name,
     reposVolume: repos.name,
-    proxyContainer: app.proxy.name,
+    proxyContainer: app.proxy?.name,
     // Where the root certificate to trust is: `docker cp <proxyContainer>:<caPath> local-ca.crt`.
     caVolume: app.caVolume,
     caPath: LOCAL_CA_ROOT_PATH,

@@ -1,4 +1,5 @@
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import { dockerSshOptions } from "../src/app/docker-host";
 import { runtimeEnvironment } from "../src/app/environment";
 import { containerLogging, journaldLogging, type LogsOutput } from "../src/app/logs";
@@ -10,6 +11,9 @@ import { ManagedDatabase } from "../src/database/managed-database";
 import { Edge } from "../src/edge/edge";
 import { Monitoring } from "../src/monitoring/monitoring";
 import { Server } from "../src/server/server";
+import { topology } from "../src/server/topology";
+import { WebTier } from "../src/server/web-tier";
+import { later } from "../src/app/later";
 
 /**
  * The production topology (brief, section 2): droplet + repos volume, managed PostgreSQL,
@@ -17,6 +21,9 @@ import { Server } from "../src/server/server";
  */
 export function productionStack(config: ProductionConfig): Record<string, unknown> {
   const tags = ["docstown", `docstown-${config.stack}`];
+  // web.count 1: one droplet runs everything; 2+: it keeps the volume and runs worker + migrate,
+  // and web hosts behind a load balancer run proxy + web (src/server/topology.ts).
+  const plan = topology(config.web);
 
   // --- server (droplet, VPC, firewall, reserved IP, repos volume, readiness) ---
   const server = new Server("docstown", {
@@ -30,10 +37,29 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     deployPrivateKey: config.secrets.deploySshPrivateKey,
   });
 
+  // --- web hosts and their load balancer (web.count 2+) ---
+  const webTier = plan.loadBalanced
+    ? new WebTier("docstown-web", {
+        namePrefix: `docstown-${config.stack}`,
+        region: config.region,
+        vpcId: server.vpcId,
+        sshKeyFingerprints: server.sshKeyFingerprints,
+        droplet: config.droplet,
+        web: config.web,
+        hosts: plan.webHosts,
+        operators: config.operators,
+        ...(config.cloudflare.originCidrs !== undefined ? { httpSourceCidrs: config.cloudflare.originCidrs } : {}),
+        tags,
+        deployPrivateKey: config.secrets.deploySshPrivateKey,
+      })
+    : undefined;
+  const webHosts = webTier?.hosts ?? [];
+  const dropletIds = [server.dropletId, ...webHosts.map((h) => h.dropletId)];
+
   // --- database (managed PostgreSQL, trusted sources, four databases, app user, grants) ---
   const database = new ManagedDatabase("docstown", {
     vpcId: server.vpcId,
-    dropletId: server.dropletId,
+    dropletIds,
     region: config.region,
     settings: config.database,
     operatorCidrs: config.operators.databaseCidrs,
@@ -42,9 +68,12 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   });
 
   // --- edge (Cloudflare DNS, origin certificate, zone settings, email records) ---
+  // Behind a load balancer, the apex moves to it only once every web host's web container is up.
+  const webServing = later<pulumi.Resource[]>();
   const edge = new Edge("docstown", {
     domain: config.domain,
-    publicIp: server.publicIp,
+    publicIp: webTier?.publicIp ?? server.publicIp,
+    ...(webTier !== undefined ? { apexAfter: webServing.value } : {}),
     // IPv4 only: the reserved IP is, and droplet.ipv6 is refused (see the schema), so no AAAA record.
     cloudflare: config.cloudflare,
     email: config.email,
@@ -53,26 +82,27 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   // --- app (Docker provider over SSH; proxy, migrate, web, worker) ---
   // The host is unknown until the server is ready, so a first preview leaves the provider
   // unconfigured instead of pinging a droplet that does not exist yet (pulumi-docker #139).
-  const dockerProvider = new docker.Provider(
-    "docstown-docker",
-    {
-      host: server.dockerHost,
-      sshOpts: server.knownHostsLine.apply(dockerSshOptions),
-      ...(config.app.registry !== undefined
-        ? {
-            registryAuth: [{
-              address: config.app.registry.server,
-              username: config.app.registry.username,
-              password: mustHaveSecret(config.secrets, "registryPassword"),
-            }],
-          }
-        : {}),
-    },
-    { dependsOn: [server.ready] },
-  );
+  // One provider per host, each configured once its host is ready.
+  const hostProvider = (name: string, host: { dockerHost: pulumi.Output<string>; knownHostsLine: pulumi.Output<string>; ready: pulumi.Resource }) =>
+    new docker.Provider(
+      name,
+      {
+        host: host.dockerHost,
+        sshOpts: host.knownHostsLine.apply(dockerSshOptions),
+        ...(config.app.registry !== undefined
+          ? {
+              registryAuth: [{
+                address: config.app.registry.server,
+                username: config.app.registry.username,
+                password: mustHaveSecret(config.secrets, "registryPassword"),
+              }],
+            }
+          : {}),
+      },
+      { dependsOn: [host.ready] },
+    );
   const logs: LogsOutput = { driver: "journald", tag: `docstown-${config.stack}` };
-  const app = new RailsApp("docstown", {
-    provider: dockerProvider,
+  const appArgs = {
     settings: config.app,
     // Web and worker through the connection pools; migrate directly (src/database/pools.ts).
     databaseUrls: database.urls,
@@ -89,7 +119,6 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
       secrets: config.secrets,
       mail: { smtp: smtpSettings(config.email), from: config.email.mailerFrom },
     }),
-    repos: { hostPath: server.mountPath },
     mountPath: config.volume.mountPath,
     tls: { certificatePem: edge.originCertificatePem, privateKeyPem: edge.originPrivateKeyPem },
     // Only Cloudflare reaches 80/443, so its CF-Connecting-IP header names the visitor.
@@ -99,25 +128,44 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     },
     // The edge presents its client certificate (active at Cloudflare) before the proxy starts demanding one.
     ...(edge.originPull.ready !== undefined ? { proxyAfter: [edge.originPull.ready] } : {}),
+  };
+  const appOpts = { transformations: [containerLogging(journaldLogging(logs.tag))] }; // logs outlive releases (src/app/logs.ts)
+  const app = new RailsApp("docstown", {
+    ...appArgs,
+    provider: hostProvider("docstown-docker", server),
+    role: plan.volumeHost,
+    repos: { hostPath: server.mountPath },
     // The database component's users and grants must exist before db:prepare runs.
     migrateAfter: [database],
     // A replaced droplet keeps the reserved IP: its id is what tells Pulumi the engine is new.
     host: server.dropletId,
     hostReady: server.ready,
-  }, { transformations: [containerLogging(journaldLogging(logs.tag))] }); // logs outlive releases (src/app/logs.ts)
+  }, appOpts);
+  // Each web host: its own Docker provider, proxy and web; web runs the release the volume host
+  // migrated, once that migration succeeded. No repos: a web host has no volume.
+  const webApps = webHosts.map((h) => new RailsApp(`docstown-${h.key}`, {
+    ...appArgs,
+    provider: hostProvider(`docstown-${h.key}-docker`, h),
+    role: "web",
+    releaseGate: { migrate: app.migrate as docker.Container, digest: app.imageDigest },
+    host: h.dropletId,
+    hostReady: h.ready,
+  }, appOpts));
+  webServing.resolve(webApps.map((a) => a.web as docker.Container));
+  const proxies = [app, ...webApps].flatMap((a) => (a.proxy !== undefined ? [a.proxy] : []));
 
-  // Authenticated origin pulls off: the zone stops presenting the certificate only once the proxy
-  // no longer requires it (on, this does nothing: the proxy waited for the setting above).
-  edge.originPull.switchOffAfter(app.proxy);
+  // Authenticated origin pulls off: the zone stops presenting the certificate only once no proxy
+  // requires it (on, this does nothing: the proxies waited for the setting above).
+  edge.originPull.switchOffAfter(proxies.length === 1 ? (proxies[0] as docker.Container) : proxies);
 
   // --- monitoring (uptime check, alerts) ---
   const monitoring = new Monitoring("docstown", {
     domain: config.domain,
     settings: config.monitoring,
-    dropletId: server.dropletId,
+    dropletIds,
     databaseClusterId: database.clusterId,
     slackWebhookUrl: config.secrets.slackWebhookUrl,
-  }, { dependsOn: [app] }); // no "down" alert while a first deploy is still starting the app
+  }, { dependsOn: [app, ...webApps] }); // no "down" alert while a first deploy is still starting the app
 
   return {
     domain: config.domain,
@@ -155,7 +203,16 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     // monitoring
     uptimeCheckId: monitoring.uptimeCheckId,
     // app (imageDigest is what runs; roll back with `pulumi config set` app.digest to an earlier one)
-    app: { imageDigest: app.imageDigest, web: app.web.name, worker: app.worker.name, migrate: app.migrate.name, proxy: app.proxy.name },
+    app: webApps.length === 0
+      ? { imageDigest: app.imageDigest, web: app.web?.name, worker: app.worker?.name, migrate: app.migrate?.name, proxy: app.proxy?.name }
+      : { imageDigest: app.imageDigest, worker: app.worker?.name, migrate: app.migrate?.name },
+    // web.count 2+: the load balancer the apex points at, and each web host (ssh deploy@<ip>)
+    ...(webTier !== undefined
+      ? {
+          loadBalancer: { ip: webTier.publicIp, id: webTier.loadBalancer.id },
+          webHosts: webHosts.map((h, i) => ({ key: h.key, ip: h.publicIp, dropletId: h.dropletId, web: webApps[i]?.web?.name, proxy: webApps[i]?.proxy?.name })),
+        }
+      : {}),
     // How `npm run ops -- logs` finds the app's lines in the droplet's journal (src/app/logs.ts).
     logs,
   };

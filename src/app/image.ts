@@ -32,8 +32,8 @@ export function pinnedName(repository: string, digest: string): string {
 export interface PinnedImageArgs {
   /** `repo:tag`, `repo@sha256:…` or `repo:tag@sha256:…`. */
   readonly reference: string;
-  /** Deploy exactly this digest (rollback); overrides the tag. */
-  readonly digest?: string;
+  /** Deploy exactly this digest (rollback, or the digest another host resolved); overrides the tag. */
+  readonly digest?: pulumi.Input<string>;
   /**
    * "registry": resolve the tag to its digest in the registry at every deploy, so a moved tag is
    * a new deploy and an unmoved one changes nothing. "daemon": an image built on the Docker host.

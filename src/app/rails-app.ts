@@ -10,6 +10,7 @@ import { declareOwnerStep, PROXY_DATA_OWNER_STEP, REPOS_OWNER_STEP } from "./rol
 import { declareProxy, type ProxyTls, type RailsAppProxyArgs } from "./roles/proxy";
 import { declareWeb } from "./roles/web";
 import { declareWorker } from "./roles/worker";
+import { rolesOf, type HostRole } from "../server/topology";
 
 export { proxyCaddyfileOptions, type ProxyTls, type RailsAppProxyArgs } from "./roles/proxy";
 
@@ -31,8 +32,22 @@ export interface RailsAppArgs {
   readonly databaseCaPem?: pulumi.Input<string>;
   /** Plain and secret variables shared by web, worker and migrate (`runtimeEnvironment`). */
   readonly environment: RuntimeEnvironment;
-  /** The repository clone: the host directory the block volume is mounted on, or a Docker volume. */
-  readonly repos: ReposMount;
+  /**
+   * Which containers this engine runs (src/server/topology.ts): "all" (default: one host), "worker"
+   * (the volume host of a scaled-out stack: migrate and worker) or "web" (a web host: proxy and web).
+   */
+  readonly role?: HostRole;
+  /**
+   * On a web host: the volume host's migrate step and the digest it ran. The web container runs
+   * that digest and starts only once that step exited 0, so the release migrates once, before any
+   * web host switches.
+   */
+  readonly releaseGate?: { readonly migrate: docker.Container; readonly digest: pulumi.Input<string> };
+  /**
+   * The repository clone: the host directory the block volume is mounted on, or a Docker volume.
+   * Absent on a web host, which has no volume (its web containers mount nothing).
+   */
+  readonly repos?: ReposMount;
   /** Path of the clone inside the containers (and on the host in production). */
   readonly mountPath: string;
   /**
@@ -75,10 +90,11 @@ export class RailsApp extends pulumi.ComponentResource {
   readonly network: docker.Network;
   /** What was deployed: the manifest digest (or the image id of a locally built image). */
   readonly imageDigest: pulumi.Output<string>;
-  readonly migrate: docker.Container;
-  readonly web: docker.Container;
-  readonly worker: docker.Container;
-  readonly proxy: docker.Container;
+  /** Each undefined where `role` does not run it. */
+  readonly migrate?: docker.Container;
+  readonly web?: docker.Container;
+  readonly worker?: docker.Container;
+  readonly proxy?: docker.Container;
   /**
    * With `tls.internalCa`: the volume holding Caddy's local CA, known once the step that hands it
    * to Caddy's uid exited 0 (a failed chown fails the update here). Undefined with certificate files.
@@ -91,6 +107,10 @@ export class RailsApp extends pulumi.ComponentResource {
     const provider = args.provider;
     const child = { parent: this, provider };
     const containerOpts = { ...child, replaceOnChanges: REPLACE_ON_CHANGES };
+    const roles = rolesOf(args.role ?? "all");
+    const gate = args.releaseGate;
+    if (!roles.migrate && gate === undefined) throw new Error("RailsApp: a web host needs releaseGate (the volume host's migrate step)");
+    if (roles.worker && args.repos === undefined) throw new Error("RailsApp: the worker needs repos (the clone)");
 
     const hostReady = args.hostReady === undefined ? [] : [args.hostReady];
     const onHost: Record<string, pulumi.Input<string>> = args.host === undefined ? {} : { "docstown.host": args.host };
@@ -102,9 +122,11 @@ export class RailsApp extends pulumi.ComponentResource {
 
     const pinned = { provider, host: args.host, after: hostReady };
     const reference = s.digest !== undefined ? `${s.image}@${s.digest}` : `${s.image}:${s.tag}`;
-    const app = pinImage(`${name}-image`, { reference, source: args.imageSource ?? "registry", ...pinned }, this);
+    // A web host runs the digest the volume host resolved (and migrated), never its own lookup of a tag.
+    const releaseDigest = gate !== undefined && (args.imageSource ?? "registry") === "registry" ? { digest: gate.digest } : {};
+    const app = pinImage(`${name}-image`, { reference, source: args.imageSource ?? "registry", ...releaseDigest, ...pinned }, this);
     // The proxy reference carries its digest (schema): used as is, never looked up in the registry.
-    const proxyImage = pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: args.imageSource ?? "registry", ...pinned }, this);
+    const proxyImage = roles.proxy ? pinImage(`${name}-proxy-image`, { reference: s.proxyImage, source: args.imageSource ?? "registry", ...pinned }, this) : undefined;
     this.imageDigest = app.digest;
 
     const env = withDatabaseUrls(args.environment, args.databaseUrls);
@@ -120,13 +142,13 @@ export class RailsApp extends pulumi.ComponentResource {
       pidsLimit: s.pidsLimit,
       ...(args.databaseCaPem !== undefined ? { databaseCaPem: args.databaseCaPem } : {}),
     };
-    const clone = { repos: args.repos, mountPath: args.mountPath };
+    const clone = { ...(args.repos !== undefined ? { repos: args.repos } : {}), mountPath: args.mountPath };
 
     // Before anything that writes the clone: a fresh Docker volume is root-owned, the app is not.
     // Host directories are left alone; the server's mount unit owns them and guards the mount point.
     const owner = { image: app.imageId, extraLabels: onHost };
     const reposOwner =
-      "volumeName" in args.repos
+      roles.worker && args.repos !== undefined && "volumeName" in args.repos
         ? declareOwnerStep(
             name,
             { ...owner, step: REPOS_OWNER_STEP, owner: APP_OWNER, path: args.mountPath, mount: { volumes: [reposVolume(args.repos, args.mountPath)] } },
@@ -147,29 +169,32 @@ export class RailsApp extends pulumi.ComponentResource {
       this.caVolume = migratedImage(proxyDataOwner, internalCa.volumeName, "chown of the proxy's data volume");
     }
 
-    this.migrate = declareMigrate(
-      name,
-      { ...shared, image: app.imageId, envs: envsFor("migrate"), networks: networks(), memoryMb: s.webMemoryMb },
-      { ...containerOpts, dependsOn: [app.image, ...(args.migrateAfter ?? [])], customTimeouts: { create: `${s.migrateTimeoutMinutes}m` } },
-    );
-    const migrated = migratedImage(this.migrate, app.imageId);
+    this.migrate = roles.migrate
+      ? declareMigrate(
+          name,
+          { ...shared, image: app.imageId, envs: envsFor("migrate"), networks: networks(), memoryMb: s.webMemoryMb },
+          { ...containerOpts, dependsOn: [app.image, ...(args.migrateAfter ?? [])], customTimeouts: { create: `${s.migrateTimeoutMinutes}m` } },
+        )
+      : undefined;
+    const migrate = (this.migrate ?? gate?.migrate) as docker.Container;
+    const migrated = migratedImage(migrate, app.imageId);
     const image = reposOwner !== undefined ? migratedImage(reposOwner, migrated, "chown of the repos volume") : migrated;
-    const afterMigration = { ...containerOpts, dependsOn: [this.migrate, ...(reposOwner !== undefined ? [reposOwner] : [])] };
+    const afterMigration = { ...containerOpts, dependsOn: [migrate, ...(reposOwner !== undefined ? [reposOwner] : [])] };
 
-    this.web = declareWeb(
+    this.web = roles.web ? declareWeb(
       name,
       {
         ...shared, ...clone, image, envs: envsFor("web"), networks: networks([WEB_ALIAS]), memoryMb: s.webMemoryMb,
         host: args.proxy.host, bootSeconds: s.webBootTimeoutSeconds, stopSeconds: s.webStopTimeoutSeconds,
       },
       afterMigration,
-    );
-    this.worker = declareWorker(
+    ) : undefined;
+    this.worker = roles.worker ? declareWorker(
       name,
-      { ...shared, ...clone, image, envs: envsFor("worker"), networks: networks(), memoryMb: s.workerMemoryMb, stopSeconds: s.workerStopTimeoutSeconds },
+      { ...shared, ...clone, repos: args.repos as ReposMount, image, envs: envsFor("worker"), networks: networks(), memoryMb: s.workerMemoryMb, stopSeconds: s.workerStopTimeoutSeconds },
       afterMigration,
-    );
-    this.proxy = declareProxy(
+    ) : undefined;
+    this.proxy = proxyImage === undefined ? undefined : declareProxy(
       name,
       {
         image: proxyImage.imageId, proxy: args.proxy, tls: args.tls, network: this.network.name, maintenance: s.maintenance,
@@ -181,10 +206,10 @@ export class RailsApp extends pulumi.ComponentResource {
     this.registerOutputs({
       imageDigest: this.imageDigest,
       network: this.network.name,
-      web: this.web.name,
-      worker: this.worker.name,
-      migrate: this.migrate.name,
-      proxy: this.proxy.name,
+      ...(this.web !== undefined ? { web: this.web.name } : {}),
+      ...(this.worker !== undefined ? { worker: this.worker.name } : {}),
+      ...(this.migrate !== undefined ? { migrate: this.migrate.name } : {}),
+      ...(this.proxy !== undefined ? { proxy: this.proxy.name } : {}),
       ...(this.caVolume !== undefined ? { caVolume: this.caVolume } : {}),
     });
   }

@@ -17,8 +17,8 @@ import { trustedSources } from "./trusted-sources";
 export interface ManagedDatabaseArgs {
   /** The app's VPC. The cluster joins it at creation; a different VPC would mean a new, empty cluster. */
   readonly vpcId: pulumi.Input<string>;
-  /** The droplet running the app containers: the cluster's trusted source. */
-  readonly dropletId: pulumi.Input<string>;
+  /** Every droplet running app containers (the volume host, then each web host): the cluster's trusted sources. */
+  readonly dropletIds: readonly pulumi.Input<string>[];
   /** DigitalOcean region slug, the droplet's. */
   readonly region: string;
   /** `docstown:database`: name, version, size, standby nodes, maintenance window, restore. */
@@ -92,7 +92,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
 
     const firewall = new digitalocean.DatabaseFirewall(`${prefix}-trusted-sources`, {
       clusterId: cluster.id,
-      rules: trustedSources([args.dropletId], args.operatorCidrs),
+      rules: trustedSources(args.dropletIds, args.operatorCidrs),
     }, keep);
 
     // A restored cluster already holds the databases and the user (with its password and its

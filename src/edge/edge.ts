@@ -13,6 +13,12 @@ export interface EdgeArgs {
   readonly domain: string;
   /** The origin's public IPv4 (the reserved IP), target of the proxied apex A record. */
   readonly publicIp: pulumi.Input<string>;
+  /**
+   * What the apex record waits for before it points at `publicIp`: with a load balancer, the web
+   * containers behind it (resolved once they are declared), so Cloudflare switches origins only
+   * when the new one serves.
+   */
+  readonly apexAfter?: pulumi.Input<pulumi.Resource[]>;
   /** The origin's IPv6 address; when set, a proxied apex AAAA record points at it. */
   readonly ipv6Address?: pulumi.Input<string>;
   /** Zone id (looked up by `domain` when absent), CAA issuers and the zone-setting switches. */
@@ -83,7 +89,7 @@ export class Edge extends pulumi.ComponentResource {
         },
         // Brief §4: a replacement (type or zone change) must delete first, or the new record
         // collides with the old one at the same name (a CNAME cannot coexist with anything).
-        { parent: this, deleteBeforeReplace: true },
+        { parent: this, deleteBeforeReplace: true, ...(spec.key.startsWith("apex-") && args.apexAfter !== undefined ? { dependsOn: args.apexAfter } : {}) },
       );
     }
     this.records = records;

@@ -133,10 +133,11 @@ export class OriginPullAuthentication extends pulumi.ComponentResource {
    * still requires it, is never met without one. Does nothing with the switch on. The caller must
    * call it once the proxy exists; without it the setting would be deleted, which leaves it on.
    */
-  switchOffAfter(proxy: pulumi.Resource): void {
+  switchOffAfter(proxy: pulumi.Resource | readonly pulumi.Resource[]): void {
     if (this.enabled) return;
     if (this.declared !== undefined) throw new Error(`${this.name}: switchOffAfter was called twice`);
-    this.declared = this.declareSetting(false, [proxy]);
+    // Every proxy when there are several web hosts: the setting goes off once none requires it.
+    this.declared = this.declareSetting(false, Array.isArray(proxy) ? [...proxy] : [proxy as pulumi.Resource]);
   }
 
   /** The zone setting, once declared (on: by the constructor; off: by `switchOffAfter`). */

@@ -7,8 +7,8 @@ export interface MonitoringArgs {
   /** Public hostname; the check probes `https://<domain>/up`. */
   readonly domain: string;
   readonly settings: MonitoringSettings;
-  /** The droplet to watch (CPU, memory, disk including the repos volume). */
-  readonly dropletId: pulumi.Input<string>;
+  /** Every droplet to watch (CPU, memory, disk including the repos volume): each droplet alert covers them all. */
+  readonly dropletIds: readonly pulumi.Input<string>[];
   /** The managed database cluster to watch. */
   readonly databaseClusterId: pulumi.Input<string>;
   /** Slack incoming webhook (secret); alerts also go there when set. */
@@ -52,7 +52,7 @@ export class Monitoring extends pulumi.ComponentResource {
         value: alert.value,
         window: alert.window,
         enabled: true,
-        entities: [alert.target === "droplet" ? args.dropletId : args.databaseClusterId],
+        entities: alert.target === "droplet" ? [...args.dropletIds] : [args.databaseClusterId],
         alerts: { emails: s.alertEmails, slacks },
       }, { parent: this });
     }

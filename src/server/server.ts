@@ -62,6 +62,8 @@ export class Server extends pulumi.ComponentResource {
   readonly hostKey: pulumi.Output<string>;
   /** `<ip> ssh-ed25519 AAAA…` for a known_hosts file ("" when the key was not read). */
   readonly knownHostsLine: pulumi.Output<string>;
+  /** The DigitalOcean SSH keys the droplet was created with (web hosts get the same). */
+  readonly sshKeyFingerprints: pulumi.Output<string>[];
 
   constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("docstown:server:Server", name, {}, opts);
@@ -167,6 +169,7 @@ export class Server extends pulumi.ComponentResource {
     );
 
     this.vpcId = vpc.id;
+    this.sshKeyFingerprints = sshKeys.map((k) => k.fingerprint);
     this.dropletId = this.droplet.id;
     this.publicIp = reservedIp.ipAddress;
     this.privateIp = this.droplet.ipv4AddressPrivate;

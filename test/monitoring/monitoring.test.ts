@@ -9,7 +9,7 @@ const settings = productionSchema.shape.monitoring.parse({ alertEmails: ["ops@do
 function render(slack?: string) {
   return recordProgram(() => {
     new Monitoring("docstown", {
-      domain: "docstown.org", settings, dropletId: "123456789", databaseClusterId: "c0ffee00-0000-4000-a000-000000000000",
+      domain: "docstown.org", settings, dropletIds: ["123456789"], databaseClusterId: "c0ffee00-0000-4000-a000-000000000000",
       // Plain on purpose: the component must make it secret itself.
       slackWebhookUrl: slack,
     });

@@ -11,7 +11,8 @@ export interface WebInputs extends AppContainerInputs {
   readonly bootSeconds: number;
   /** Seconds a replaced container gets to finish its requests. */
   readonly stopSeconds: number;
-  readonly repos: ReposMount;
+  /** The clone; absent on a web host of a scaled-out stack, which has no volume. */
+  readonly repos?: ReposMount;
   readonly mountPath: string;
 }
 
@@ -37,7 +38,7 @@ export function webContainerArgs(i: WebInputs): docker.ContainerArgs {
     stopTimeout: i.stopSeconds,
     destroyGraceSeconds: i.stopSeconds,
     networksAdvanced: i.networks,
-    volumes: [reposVolume(i.repos, i.mountPath)],
+    ...(i.repos !== undefined ? { volumes: [reposVolume(i.repos, i.mountPath)] } : {}),
     ...databaseCaUploads(i.databaseCaPem),
     labels: roleLabels("web", i.release),
   };
