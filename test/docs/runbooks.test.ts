@@ -9,6 +9,7 @@ import { PROVIDER_CREDENTIALS, SECRET_KEYS, requiredSecretKeys, type SecretConte
 import { decodePlain } from "../../src/config/validate";
 import type { RecordedResource, SynthResult } from "../../src/synth/recorder";
 import { readStackFile } from "../../src/synth/stack-file";
+import { USAGE as OPS_USAGE } from "../../src/ops/args";
 import { USAGE as VERIFY_USAGE } from "../../src/verify/args";
 import { PROJECT_DIR, synthStack } from "../harness";
 import { markdownInvocations, takesWorkingPath } from "../workflows/refresh-commands";
@@ -217,12 +218,15 @@ const synthUsage = /const USAGE = "([^"]+)"/.exec(readFileSync(join(PROJECT_DIR,
 const FLAGS: Readonly<Record<string, ReadonlySet<string>>> = {
   synth: new Set(synthUsage.match(/--[a-z][a-z-]*/g) ?? []),
   verify: new Set(VERIFY_USAGE.match(/--[a-z][a-z-]*/g) ?? []),
+  // Only ops's own flags: words after `exec ... --` belong to the operator's command.
+  ops: new Set(OPS_USAGE.match(/--[a-z][a-z-]*/g) ?? []),
 };
 
 describe("npm commands in the runbooks", () => {
   test("the flag lists were read from the CLIs", () => {
     assert.ok(FLAGS.synth?.has("--compare") && FLAGS.synth.has("--placeholder-secrets"), synthUsage);
     assert.ok(FLAGS.verify?.has("--stack"), VERIFY_USAGE);
+    assert.ok(FLAGS.ops?.has("--release") && FLAGS.ops.has("--reuse"), OPS_USAGE);
   });
 
   test("every npm run <script> exists in package.json", () => {
@@ -238,12 +242,13 @@ describe("npm commands in the runbooks", () => {
     assert.deepEqual(problems, []);
   });
 
-  test("every flag after npm run synth -- / npm run verify -- is one the CLI accepts", () => {
+  test("every flag after npm run synth -- / verify -- / ops -- is one the CLI accepts", () => {
     const problems: string[] = [];
     for (const doc of docs) {
-      for (const m of doc.text.matchAll(/npm run (synth|verify) --(?!\S)([^\n`|;)]*)/g)) {
+      for (const m of doc.text.matchAll(/npm run (synth|verify|ops) --(?!\S)([^\n`|;)]*)/g)) {
         const allowed = FLAGS[m[1] ?? ""] ?? new Set<string>();
-        for (const flag of (m[2] ?? "").match(/(?<!\S)--[a-z][a-z-]*/g) ?? []) {
+        const own = m[1] === "ops" ? (m[2] ?? "").split(/(?<!\S)--(?!\S)/)[0] ?? "" : (m[2] ?? "");
+        for (const flag of own.match(/(?<!\S)--[a-z][a-z-]*/g) ?? []) {
           if (!allowed.has(flag)) problems.push(`${at(doc, m.index ?? 0)}: npm run ${m[1]} does not take ${flag}`);
         }
       }
