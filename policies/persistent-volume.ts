@@ -122,7 +122,10 @@ function checkVolume(volume: PolicyResource, { config, report }: Check): void {
     report(`volume ${name} is not protected (opts.protect); deleting it would destroy the clone at ${config.mountPath}`, volume.urn);
   }
   const fsType = readString(props(volume), "initialFilesystemType");
-  if (fsType !== UNKNOWN && fsType !== "ext4") {
+  // A volume made from a snapshot (a restore) has the snapshot's filesystem: nothing to format.
+  const fromSnapshot = readString(props(volume), "snapshotId");
+  const restored = fromSnapshot !== undefined && fromSnapshot !== "" && fsType === undefined;
+  if (fsType !== UNKNOWN && fsType !== "ext4" && !restored) {
     const got = fsType === undefined ? "no initialFilesystemType" : `initialFilesystemType ${quote(fsType)}`;
     report(`volume ${name} has ${got}; it must be "ext4"`, volume.urn);
   }

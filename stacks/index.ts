@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../src/config/errors";
 import { loadConfig, type DocsTownConfig } from "../src/config/load";
+import { checkRestoreSnapshot, doApiFromEnv } from "../src/snapshots/do-api";
 import { localStack } from "./local";
 import { productionStack } from "./production";
 
@@ -24,5 +25,13 @@ export function runStack(): Promise<Record<string, unknown>> | Record<string, un
     }
     throw err;
   }
-  return composeStack(config);
+  const restoring = config.target === "digitalocean" ? config.volume.restoreFromSnapshot : undefined;
+  if (restoring === undefined || config.target !== "digitalocean") return composeStack(config);
+  // A snapshot that does not exist, is another volume's or is too big is refused before anything is declared.
+  const production = config;
+  return checkRestoreSnapshot(doApiFromEnv(process.env), production.volume, production.region).then((refusal) => {
+    if (refusal === undefined) return composeStack(production);
+    pulumi.log.error(refusal);
+    throw new pulumi.RunError(refusal);
+  });
 }

@@ -7,6 +7,8 @@ import { RailsApp } from "../src/app/rails-app";
 import type { ProductionConfig } from "../src/config/load";
 import { mustHaveSecret } from "../src/config/load";
 import { smtpSettings } from "../src/email/records";
+import { DEPLOY_USER } from "../src/server/cloud-init";
+import { VolumeSnapshotConfig } from "../src/snapshots/snapshot-config";
 import { ManagedDatabase } from "../src/database/managed-database";
 import { Edge } from "../src/edge/edge";
 import { Monitoring } from "../src/monitoring/monitoring";
@@ -35,6 +37,13 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     httpSourceCidrs: config.cloudflare.originCidrs,
     tags,
     deployPrivateKey: config.secrets.deploySshPrivateKey,
+  });
+
+  // --- daily snapshots of the repos volume: the droplet's timer gets its token and retention ---
+  new VolumeSnapshotConfig("docstown", {
+    host: server.publicIp, user: DEPLOY_USER, privateKey: config.secrets.deploySshPrivateKey,
+    dropletId: server.dropletId, ready: server.ready,
+    region: config.region, keep: config.volume.snapshots.keep, token: mustHaveSecret(config.secrets, "volumeSnapshotToken"),
   });
 
   // --- web hosts and their load balancer (web.count 2+) ---

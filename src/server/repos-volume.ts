@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { VolumeSettings } from "../config/schema";
+import { activeVolumeName } from "../snapshots/restore";
 import { volumeDevicePath } from "./cloud-init";
 
 /**
@@ -25,7 +26,10 @@ export interface ReposVolumeArgs {
  * resource, so a droplet replacement detaches and re-attaches it instead of touching it.
  */
 export class ReposVolume extends pulumi.ComponentResource {
+  /** The configured volume (`volume.name`); detached, and kept, while a restore is configured. */
   readonly volume: digitalocean.Volume;
+  /** The volume made from `volume.restoreFromSnapshot`, attached and mounted instead. */
+  readonly restored: digitalocean.Volume | undefined;
   readonly attachment: digitalocean.VolumeAttachment;
   readonly volumeId: pulumi.Output<string>;
   readonly volumeName: pulumi.Output<string>;
@@ -52,16 +56,36 @@ export class ReposVolume extends pulumi.ComponentResource {
       { parent: this, protect: true },
     );
 
+    // A restore is a new volume beside the configured one (snapshotId forces replacement, and a bad
+    // restore must leave the current clone alone): its own name and URN, protected like the first;
+    // the first stays declared and protected, detached, until the operator removes it.
+    const snapshotId = settings.restoreFromSnapshot;
+    this.restored =
+      snapshotId === undefined
+        ? undefined
+        : new digitalocean.Volume(
+            `${name}-volume-r${snapshotId.slice(0, 8)}`,
+            {
+              name: activeVolumeName(settings),
+              region: args.region,
+              size: settings.sizeGb,
+              snapshotId,
+              tags: [...args.tags],
+            },
+            { parent: this, protect: true },
+          );
+    const active = this.restored ?? this.volume;
+
     this.attachment = new digitalocean.VolumeAttachment(
       `${name}-attachment`,
-      { dropletId: args.dropletId, volumeId: this.volume.id },
+      { dropletId: args.dropletId, volumeId: active.id },
       { parent: this },
     );
 
-    this.volumeId = this.volume.id;
-    this.volumeName = this.volume.name;
+    this.volumeId = active.id;
+    this.volumeName = active.name;
     this.mountPath = settings.mountPath;
-    this.devicePath = volumeDevicePath(settings.name);
+    this.devicePath = volumeDevicePath(activeVolumeName(settings));
 
     this.registerOutputs({ volumeId: this.volumeId, volumeName: this.volumeName, attachmentId: this.attachment.id });
   }

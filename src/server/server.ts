@@ -8,6 +8,7 @@ import { DEPLOY_USER, renderCloudInit } from "./cloud-init";
 import { inboundRules, normalizeCidrs, outboundRules } from "./firewall";
 import { hostKeyFromOutput, knownHostsLine, readinessScript } from "./readiness";
 import { ReposVolume } from "./repos-volume";
+import { activeVolumeName } from "../snapshots/restore";
 
 export interface ServerArgs {
   /** Prefix of the cloud-side names (droplet, VPC, tag, keys), e.g. `docstown-production`. */
@@ -87,7 +88,7 @@ export class Server extends pulumi.ComponentResource {
 
     const userData = renderCloudInit({
       sshPublicKeys: args.operators.sshPublicKeys,
-      volumeName: args.volume.name,
+      volumeName: activeVolumeName(args.volume), // the restored volume's, while a restore is configured
       mountPath: args.volume.mountPath,
       swapGb: args.droplet.swapGb,
     });
