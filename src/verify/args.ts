@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { emailSchemaForDomain, type EmailConfig } from "../email/schema";
+import { activeVolumeName } from "../snapshots/restore";
 import type { VerifyOptions } from "./checklist";
 
 /** Bad input from the command line or the stack file: one line, exit code 2. */
@@ -30,12 +31,14 @@ export const USAGE = `usage: npm run verify -- (--stack <name> | --domain <domai
   --connect-host <ip>   connect here instead of resolving the domain (SNI/Host stay the domain)
   --https-port <n>      HTTPS port to connect to (default 443)
   --http-port <n>       plain HTTP port to connect to (default 80)
+  --snapshot-max-age-hours <n>  with --stack on digitalocean: fail when the repos volume's newest
+                        automatic snapshot is older (default 26; needs DIGITALOCEAN_TOKEN, else skipped)
   --json                print the report as JSON
   --help                show this help`;
 
 const VALUE_FLAGS = [
   "stack", "domain", "url", "resolver", "timeout-ms", "min-cert-days", "health-url",
-  "sentry-dsn", "ca-file", "connect-host", "https-port", "http-port",
+  "sentry-dsn", "ca-file", "connect-host", "https-port", "http-port", "snapshot-max-age-hours",
 ] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 const BOOLEAN_FLAGS = ["json", "help"] as const;
@@ -123,7 +126,7 @@ function caFile(path: string): string {
 }
 
 /** docstown:domain and docstown:email from Pulumi.<stack>.yaml, validated like the program does. */
-export function readStack(stack: string, cwd: string): { domain: string; email?: EmailConfig } {
+export function readStack(stack: string, cwd: string): { domain: string; email?: EmailConfig; volume?: { volumeName: string; region: string } } {
   if (!/^[\w.-]+$/.test(stack)) throw new UsageError(`--stack: "${stack}" is not a stack name`);
   const file = `Pulumi.${stack}.yaml`;
   let text: string;
@@ -143,14 +146,27 @@ export function readStack(stack: string, cwd: string): { domain: string; email?:
   if (typeof domain !== "string" || !DOMAIN.test(domain)) {
     throw new UsageError(`${file}: docstown:domain must be set to a domain name like docstown.org`);
   }
-  if (config["docstown:email"] === undefined) return { domain };
+  const volume = stackVolume(config);
+  const base = volume === undefined ? { domain } : { domain, volume };
+  if (config["docstown:email"] === undefined) return base;
   const parsed = emailSchemaForDomain(domain).safeParse(config["docstown:email"]);
-  if (parsed.success) return { domain, email: parsed.data };
+  if (parsed.success) return { ...base, email: parsed.data };
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     return `docstown:email${key}: ${issue.message}`;
   });
   throw new UsageError(`${file}: ${problems.join("; ")}`);
+}
+
+/** The volume a digitalocean stack mounts (the restored one while a restore is configured). */
+function stackVolume(config: Record<string, unknown>): { volumeName: string; region: string } | undefined {
+  const region = config["docstown:region"];
+  if (config["docstown:target"] !== "digitalocean" || typeof region !== "string") return undefined;
+  const raw = config["docstown:volume"];
+  const volume = (typeof raw === "object" && raw !== null ? raw : {}) as { name?: unknown; sizeGb?: unknown; restoreFromSnapshot?: unknown };
+  const name = typeof volume.name === "string" ? volume.name : "docstown-repos";
+  const restore = typeof volume.restoreFromSnapshot === "string" ? volume.restoreFromSnapshot : undefined;
+  return { volumeName: activeVolumeName({ name, sizeGb: 0, restoreFromSnapshot: restore }), region };
 }
 
 /** Turns argv (after `--`) plus SENTRY_DSN into runVerify options; throws UsageError. */
@@ -166,6 +182,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv, cw
     verify.stack = values.stack;
     verify.domain = stack.domain;
     if (stack.email) verify.email = stack.email;
+    if (stack.volume) verify.snapshots = stack.volume;
   }
   if (values.domain !== undefined) {
     if (!DOMAIN.test(values.domain)) throw new UsageError(`--domain: must be a domain name like docstown.org (got "${values.domain}")`);
@@ -188,5 +205,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv, cw
   }
   if (values["https-port"] !== undefined) verify.httpsPort = integer("https-port", values["https-port"], 1, 65535);
   if (values["http-port"] !== undefined) verify.httpPort = integer("http-port", values["http-port"], 1, 65535);
+  if (values["snapshot-max-age-hours"] !== undefined) {
+    if (verify.snapshots === undefined) throw new UsageError("--snapshot-max-age-hours: needs --stack <name> of a digitalocean stack");
+    verify.snapshots = { ...verify.snapshots, maxAgeHours: integer("snapshot-max-age-hours", values["snapshot-max-age-hours"], 1, 24 * 365) };
+  }
   return cli;
 }

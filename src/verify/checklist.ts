@@ -3,6 +3,8 @@ import type { CheckResult } from "./check";
 import { checkApex, checkEmailDns, type DnsSettings } from "./dns";
 import { checkHealthUrl, checkHttpRedirect, checkUpAndHsts, type Endpoint } from "./http";
 import { reportToSentry, type SentryOutcome } from "./sentry";
+import { doApiFromEnv } from "../snapshots/do-api";
+import { checkSnapshotAge, type SnapshotCheckSettings } from "./snapshots";
 import { checkCertificate } from "./tls";
 
 export interface VerifyOptions {
@@ -26,6 +28,10 @@ export interface VerifyOptions {
   connectHost?: string;
   httpsPort?: number;
   httpPort?: number;
+  /** The repos volume whose newest automatic snapshot's age is checked (from --stack). */
+  snapshots?: SnapshotCheckSettings;
+  /** DIGITALOCEAN_TOKEN / DIGITALOCEAN_API_URL; the snapshot check is skipped without a token. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface VerifyReport {
@@ -57,16 +63,17 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   if (options.ca) endpoint.ca = options.ca;
   const dns: DnsSettings = options.resolver ? { server: options.resolver, timeoutMs } : { timeoutMs };
 
-  const [upAndHsts, redirect, certificate, apex, email, health] = await Promise.all([
+  const [upAndHsts, redirect, certificate, apex, email, health, snapshots] = await Promise.all([
     checkUpAndHsts(endpoint),
     checkHttpRedirect(endpoint),
     checkCertificate(endpoint, options.minCertDays ?? DEFAULT_MIN_CERT_DAYS),
     checkApex(dns, domain),
     checkEmailDns(dns, domain, options.email),
     options.healthUrl ? checkHealthUrl(endpoint, new URL(options.healthUrl)) : undefined,
+    options.snapshots ? checkSnapshotAge(doApiFromEnv(options.env ?? process.env), options.snapshots, timeoutMs) : undefined,
   ]);
   const [up, hsts] = upAndHsts;
-  const checks = [up, redirect, certificate, hsts, apex, ...email, ...(health ? [health] : [])];
+  const checks = [up, redirect, certificate, hsts, apex, ...email, ...(health ? [health] : []), ...(snapshots ? [snapshots] : [])];
 
   const report: VerifyReport = {
     target: domain,
