@@ -1,13 +1,21 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { readCapabilities } from "./container-privileges";
 import {
+  AUTHORIZED_KEYS_STEP,
+  DEPLOY_SSH_DIR,
+  DEPLOY_UID_GID,
   type Props,
+  STEP_LABEL,
   TYPES,
   UNKNOWN,
   normalizePath,
   quote,
   readArray,
+  readBoolean,
   readRecord,
+  readRole,
   readString,
+  readStrings,
   validateResourceOfType,
 } from "./values";
 
@@ -114,15 +122,55 @@ function sensitiveMessage(what: string, where: string, path: string, dir: string
   return `${what} binds host path ${quote(path)}${relation} through ${where}; it hands the container the host's ${dir === "/" ? "whole filesystem" : "system files"}, mount an app directory such as /data/repos instead (CIS Docker 5.5)`;
 }
 
+/** Is the container labelled as the authorized_keys step (role migrate, docstown.step authorized-keys)? */
+function isKeysStep(props: Props): boolean {
+  if (readRole(props) !== "migrate") return false;
+  const labels = readArray(props, "labels");
+  if (labels === UNKNOWN || labels === undefined) return false;
+  return labels.some((l) => readString(l, "label") === STEP_LABEL && readString(l, "value") === AUTHORIZED_KEYS_STEP);
+}
+
+/**
+ * The authorized_keys step may bind the deploy user's .ssh directory, that one path, only this
+ * confined: as the deploy user itself (what it writes is then that user's, and it can reach no
+ * other user's file), with no capability, no network, a read-only root and no privilege gain. It
+ * can then replace the user's keys, which is its job, and nothing else on the host.
+ */
+export function isConfinedKeysStep(props: Props): boolean {
+  if (!isKeysStep(props)) return false;
+  const caps = readCapabilities(props);
+  const opts = readStrings(props, "securityOpts");
+  const noNewPrivileges = Array.isArray(opts) && opts.some((o) => /^no-new-privileges(?:[:=]true)?$/i.test(o.trim()));
+  return (
+    readString(props, "user") === DEPLOY_UID_GID &&
+    readBoolean(props, "privileged") !== true &&
+    caps !== UNKNOWN &&
+    caps.length === 0 &&
+    readString(props, "networkMode") === "none" &&
+    readBoolean(props, "readOnly") === true &&
+    noNewPrivileges
+  );
+}
+
+const KEYS_STEP_CONFINEMENT = `user ${quote(DEPLOY_UID_GID)}, no capability, networkMode "none", readOnly, securityOpts "no-new-privileges:true"`;
+
 export const containerNoSensitiveHostPaths: ResourceValidationPolicy = {
   name: "container-no-sensitive-host-paths",
-  description: SENSITIVE_DESCRIPTION,
+  description: `${SENSITIVE_DESCRIPTION} One exception: the confined ${AUTHORIZED_KEYS_STEP} step binds ${DEPLOY_SSH_DIR} (${KEYS_STEP_CONFINEMENT}).`,
   enforcementLevel: "mandatory",
   validateResource: [
     validateResourceOfType(TYPES.container, (props, args, report) => {
+      const keysStep = isKeysStep(props);
       for (const { where, path } of hostPaths(props)) {
         const dir = sensitiveHostPath(path);
-        if (dir !== undefined) report(sensitiveMessage(container(args.name), where, path, dir));
+        if (dir === undefined) continue;
+        if (keysStep && normalizePath(path).replace(/\/{2,}/g, "/") === DEPLOY_SSH_DIR) {
+          if (!isConfinedKeysStep(props)) {
+            report(`${container(args.name)} (step ${AUTHORIZED_KEYS_STEP}) binds host path ${quote(path)} through ${where} without the confinement that allows it: ${KEYS_STEP_CONFINEMENT}`);
+          }
+          continue;
+        }
+        report(sensitiveMessage(container(args.name), where, path, dir));
       }
     }),
     validateResourceOfType(TYPES.dockerVolume, (props, args, report) => {

@@ -54,6 +54,16 @@ export const PROXY_DATA_OWNER_STEP = "proxy-data-owner";
 export const OWNER_STEPS = [REPOS_OWNER_STEP, PROXY_DATA_OWNER_STEP] as const;
 export type OwnerStep = (typeof OWNER_STEPS)[number];
 
+/**
+ * The one step that may bind a path under /home: it writes the deploy user's authorized_keys from
+ * docstown:operators.sshPublicKeys (src/server/authorized-keys.ts), as that user, into that
+ * user's .ssh directory and nowhere else (policies/container-host-paths.ts).
+ */
+export const AUTHORIZED_KEYS_STEP = "authorized-keys";
+export const DEPLOY_SSH_DIR = "/home/deploy/.ssh";
+/** The deploy user's uid:gid on the droplet (the user-data makes it the first user, docker a system group). */
+export const DEPLOY_UID_GID = "1000:1000";
+
 /** The unknown-value sentinels of node_modules/@pulumi/policy/proxy.js (the engine's wire values). */
 const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean

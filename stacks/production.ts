@@ -12,6 +12,7 @@ import { VolumeSnapshotConfig } from "../src/snapshots/snapshot-config";
 import { ManagedDatabase } from "../src/database/managed-database";
 import { Edge } from "../src/edge/edge";
 import { Monitoring } from "../src/monitoring/monitoring";
+import { AuthorizedKeys } from "../src/server/authorized-keys";
 import { Server } from "../src/server/server";
 import { topology } from "../src/server/topology";
 import { WebTier } from "../src/server/web-tier";
@@ -166,6 +167,16 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
   // Authenticated origin pulls off: the zone stops presenting the certificate only once no proxy
   // requires it (on, this does nothing: the proxies waited for the setting above).
   edge.originPull.switchOffAfter(proxies.length === 1 ? (proxies[0] as docker.Container) : proxies);
+
+  // --- operators' SSH keys: the running droplet's authorized_keys follows operators.sshPublicKeys ---
+  // In place, by a confined one-shot container over the deploy SSH path; the droplet's user-data
+  // keeps the bootstrap keys it was made with, so a team change never replaces it.
+  new AuthorizedKeys("docstown-operators", {
+    host: server,
+    image: config.app.proxyImage,
+    keys: config.operators.sshPublicKeys,
+    deployKey: config.operators.deployKey,
+  });
 
   // --- monitoring (uptime check, alerts) ---
   const monitoring = new Monitoring("docstown", {

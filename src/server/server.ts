@@ -4,6 +4,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProductionSettings, VolumeSettings } from "../config/schema";
+import { bootstrapKeys } from "../config/operator-keys";
 import { DEPLOY_USER, renderCloudInit } from "./cloud-init";
 import { inboundRules, normalizeCidrs, outboundRules } from "./firewall";
 import { hostKeyFromOutput, knownHostsLine, readinessScript } from "./readiness";
@@ -20,7 +21,7 @@ export interface ServerArgs {
   /** The repos volume (`docstown:volume`). */
   readonly volume: VolumeSettings;
   /** Operators' public keys (the deploy user's and the droplet's) and the networks allowed on SSH. */
-  readonly operators: Pick<ProductionSettings["operators"], "sshPublicKeys" | "sshCidrs">;
+  readonly operators: Pick<ProductionSettings["operators"], "bootstrapSshPublicKeys" | "sshCidrs">;
   /** Networks allowed on 80/443; default: Cloudflare's published ranges, read at deploy time. */
   readonly httpSourceCidrs?: readonly string[];
   /** Tags for the droplet and the volume. */
@@ -77,7 +78,10 @@ export class Server extends pulumi.ComponentResource {
     );
 
     // One DigitalOcean key per distinct key (the same key listed twice, e.g. with two comments, once).
-    const distinctKeys = new Map(args.operators.sshPublicKeys.map((k) => [keySuffix(k), k] as const));
+    // The bootstrap keys, not the live list: a droplet is created with them and keeps them, while
+    // operators.sshPublicKeys reaches its authorized_keys in place (src/server/authorized-keys.ts).
+    const bootstrap = bootstrapKeys(args.operators);
+    const distinctKeys = new Map(bootstrap.map((k) => [keySuffix(k), k] as const));
     const sshKeys = [...distinctKeys].map(
       ([suffix, publicKey]) => new digitalocean.SshKey(`${name}-ssh-key-${suffix}`, { name: `${prefix}-${suffix}`, publicKey }, { parent: this }),
     );
@@ -87,7 +91,7 @@ export class Server extends pulumi.ComponentResource {
     const firewallTag = new digitalocean.Tag(`${name}-server-tag`, { name: `${prefix}-server` }, { parent: this });
 
     const userData = renderCloudInit({
-      sshPublicKeys: args.operators.sshPublicKeys,
+      sshPublicKeys: bootstrap,
       volumeName: activeVolumeName(args.volume), // the restored volume's, while a restore is configured
       mountPath: args.volume.mountPath,
       swapGb: args.droplet.swapGb,

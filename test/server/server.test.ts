@@ -153,8 +153,11 @@ test("firewall: docstown:cloudflare.originCidrs replaces Cloudflare's ranges on 
 });
 
 test("firewall: SSH sources follow docstown:operators.sshCidrs", async () => {
+  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7iwlyD5cEPZw7bBIsHlTTcYk6rBmJ5MlsLoAOXpGRy replace-me-example@docstown";
   const operators = {
-    sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7iwlyD5cEPZw7bBIsHlTTcYk6rBmJ5MlsLoAOXpGRy replace-me-example@docstown"],
+    sshPublicKeys: [key],
+    bootstrapSshPublicKeys: [key],
+    deployKey: "SHA256:xZ0kbkvVaQgeYdfZ6aqQZ4CSTiWhNUjJi9oDoL6McAU",
     sshCidrs: ["192.0.2.0/28", "2001:db8:1::/48"],
   };
   const r = await synthStack("production", { "docstown:operators": JSON.stringify(operators) });
