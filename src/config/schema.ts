@@ -159,6 +159,12 @@ const volumeSchema = z.strictObject({
    * the mount to it; the current volume is kept (docs/restore-repos-volume.md).
    */
   restoreFromSnapshot: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a volume snapshot id such as 8a2b1c3d-0e4f-11f0-9a6b-0a58ac14a2b3 (doctl compute volume snapshot list <volume id>)").optional(),
+  /** After a restore: false lets the next up delete the original volume (once unprotected in state). */
+  keepOriginal: z.boolean().default(true),
+}).superRefine((v, ctx) => {
+  if (!v.keepOriginal && v.restoreFromSnapshot === undefined) {
+    ctx.addIssue({ code: "custom", path: ["keepOriginal"], message: "may be false only with volume.restoreFromSnapshot: the original volume is the only one holding the clone" });
+  }
 });
 
 /**
@@ -372,6 +378,8 @@ export const localStackSchema = z.strictObject({
   ...common,
   domain: z.string().min(1).default("localhost"),
   local: localSchema.default(localSchema.parse({})),
+  /** The role split rehearsed on one Docker engine: web host n publishes local.httpPort+n and local.httpsPort+n. */
+  web: webSchema.default(webSchema.parse({})),
 }).superRefine((c, ctx) => {
   if (c.local.imageSource !== "daemon") requirePinnedProxyImage(c.app.proxyImage, ctx);
 });

@@ -26,8 +26,11 @@ export interface ReposVolumeArgs {
  * resource, so a droplet replacement detaches and re-attaches it instead of touching it.
  */
 export class ReposVolume extends pulumi.ComponentResource {
-  /** The configured volume (`volume.name`); detached, and kept, while a restore is configured. */
-  readonly volume: digitalocean.Volume;
+  /**
+   * The configured volume (`volume.name`); detached, and kept, while a restore is configured, until
+   * `volume.keepOriginal: false` (undefined then).
+   */
+  readonly volume: digitalocean.Volume | undefined;
   /** The volume made from `volume.restoreFromSnapshot`, attached and mounted instead. */
   readonly restored: digitalocean.Volume | undefined;
   readonly attachment: digitalocean.VolumeAttachment;
@@ -42,7 +45,8 @@ export class ReposVolume extends pulumi.ComponentResource {
     super("docstown:server:ReposVolume", name, {}, opts);
     const { settings } = args;
 
-    this.volume = new digitalocean.Volume(
+    const keep = settings.restoreFromSnapshot === undefined || settings.keepOriginal;
+    this.volume = !keep ? undefined : new digitalocean.Volume(
       `${name}-volume`,
       {
         name: settings.name,
@@ -75,6 +79,7 @@ export class ReposVolume extends pulumi.ComponentResource {
             { parent: this, protect: true },
           );
     const active = this.restored ?? this.volume;
+    if (active === undefined) throw new Error("ReposVolume: neither the configured nor a restored volume is declared");
 
     this.attachment = new digitalocean.VolumeAttachment(
       `${name}-attachment`,

@@ -232,7 +232,7 @@ function serverArgs(overrides: Partial<ServerArgs> = {}): ServerArgs {
     namePrefix: "docstown-test",
     region: "ams3",
     droplet: { size: "s-1vcpu-2gb", image: "ubuntu-24-04-x64", swapGb: 0, ipv6: true },
-    volume: { name: "repos-test", sizeGb: 20, mountPath: "/srv/repos", snapshots: { keep: 7 } },
+    volume: { name: "repos-test", sizeGb: 20, mountPath: "/srv/repos", snapshots: { keep: 7 }, keepOriginal: true },
     operators: {
       bootstrapSshPublicKeys: [
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorOneKeyxxxxxxxxxxxxxxxxxxxxxxxxxxx ada@docstown",

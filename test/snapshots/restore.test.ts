@@ -121,8 +121,30 @@ describe("a restore under synth", () => {
     assert.ok(userData.includes(`docstown-volume-snapshot run ${restoredVolumeName("docstown-repos", ours.id)} /data/repos`));
   });
 
+  test("clean-up: keepOriginal false drops only the original volume from the program", async () => {
+    const retired = await synthStack("production", { "docstown:volume": volumeWith({ restoreFromSnapshot: ours.id, keepOriginal: false }) });
+    const changes = compareGraphs(afterGraph, retired);
+    assert.deepEqual(changes.map((c) => `${c.kind} ${c.urn.split("::").pop()}`), ["removed docstown-repos-volume"]);
+  });
+
+  test("keepOriginal false without a restore is refused, naming the key", async () => {
+    await assert.rejects(synthStack("production", { "docstown:volume": volumeWith({ keepOriginal: false }) }), /docstown:volume\.keepOriginal: may be false only with volume\.restoreFromSnapshot/);
+  });
+
   test("the policy pack passes the restored stack (protected, attached, mounted at the same path)", async () => {
     const violations = await checkPolicies(afterGraph, policyConfigFor((afterGraph as SynthRender).config));
     assert.deepEqual(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
   });
+});
+
+test("persistent-volume-presence still holds a restored volume to protection", async () => {
+  const graph = await synthStack("production", { "docstown:volume": volumeWith({ restoreFromSnapshot: ours.id }) });
+  const restored = graph.resources.find((r) => r.name === `docstown-repos-volume-r${ours.id.slice(0, 8)}`);
+  assert.ok(restored);
+  (restored.options as { protect?: boolean }).protect = false;
+  const violations = await checkPolicies(graph, policyConfigFor((graph as SynthRender).config));
+  assert.deepEqual(
+    violations.filter((v) => v.policy === "persistent-volume-presence").map((v) => v.message),
+    [`volume "docstown-repos-volume-r${ours.id.slice(0, 8)}" is not protected (opts.protect); deleting it would destroy the clone at /data/repos`],
+  );
 });
