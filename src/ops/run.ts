@@ -75,6 +75,9 @@ export async function logs(target: Target, args: OpsArgs, io: Io): Promise<numbe
     if (code !== 0) throw new OpsError(`journalctl failed on the host (exit ${code}); the deploy user reads the journal through the systemd-journal group`);
     return 0;
   }
+  if (args.release !== undefined && target.logs === undefined) {
+    throw new OpsError(`the ${args.stack} stack has no logs output (deployed before npm run ops existed): run its pulumi up once; until then only running containers' logs are shown`, 2);
+  }
   if (args.release !== undefined) {
     throw new OpsError(`the ${args.stack} stack logs with Docker's local driver, whose lines go with each replaced container: set docstown:local.logDriver journald (where systemd-journald runs) to keep them`, 2);
   }
