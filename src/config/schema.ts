@@ -158,7 +158,7 @@ const volumeSchema = z.strictObject({
    * A volume snapshot id: the next up creates a new volume from it and moves the attachment and
    * the mount to it; the current volume is kept (docs/restore-repos-volume.md).
    */
-  restoreFromSnapshot: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a volume snapshot id such as 8a2b1c3d-0e4f-11f0-9a6b-0a58ac14a2b3 (doctl compute volume snapshot list <volume id>)").optional(),
+  restoreFromSnapshot: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a volume snapshot id such as 8a2b1c3d-0e4f-11f0-9a6b-0a58ac14a2b3 (doctl compute snapshot list --resource volume)").optional(),
   /** After a restore: false lets the next up delete the original volume (once unprotected in state). */
   keepOriginal: z.boolean().default(true),
 }).superRefine((v, ctx) => {

@@ -49,7 +49,7 @@ export function restoreRefusal(input: {
   readonly sizeGb: number;
 }): string | undefined {
   const { snapshot, snapshotId } = input;
-  if (snapshot === undefined) return `${KEY}: no snapshot ${snapshotId} in this DigitalOcean account (doctl compute volume snapshot list <volume id>)`;
+  if (snapshot === undefined) return `${KEY}: no snapshot ${snapshotId} in this DigitalOcean account (doctl compute snapshot list --resource volume)`;
   if (snapshot.resource_type !== "volume") return `${KEY}: ${snapshotId} (${snapshot.name}) is a ${snapshot.resource_type} snapshot, not a volume snapshot`;
   if (!input.ownVolumeIds.includes(snapshot.resource_id)) {
     return `${KEY}: snapshot ${snapshotId} (${snapshot.name}) was taken of volume ${snapshot.resource_id}, not of ${input.volumeName} (${input.ownVolumeIds.join(", ") || "not found"}); restore only this stack's repos volume`;

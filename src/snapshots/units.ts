@@ -32,6 +32,12 @@ export const SNAPSHOT_MAX_AGE_HOURS = 26;
 /** The longest the filesystem stays frozen, whatever happens to the run (the script's watchdog). */
 export const FREEZE_MAX_SECONDS = 60;
 
+/**
+ * The token's custom scopes (docs/restore-repos-volume.md): the script reads the volume by name,
+ * creates, lists and deletes its snapshots. DigitalOcean adds the read scopes these require.
+ */
+export const SNAPSHOT_TOKEN_SCOPES = ["block_storage_snapshot:create", "block_storage_snapshot:read", "block_storage_snapshot:delete", "block_storage:read"] as const;
+
 export function readSnapshotScript(file: string = SNAPSHOT_SCRIPT_SOURCE): string {
   return fs.readFileSync(file, "utf8");
 }
