@@ -193,7 +193,7 @@ test("limits and hardening on every container: memory, nproc, rotated logs, no n
     const c = container(r, role);
     assert.equal(c.inputs["memory"], mb, `${role} memory`);
     assert.deepEqual(c.inputs["ulimits"], [{ name: "nproc", soft: 512, hard: 512 }], `${role} nproc`);
-    // The droplet's journal, capped by the host, so a replaced release's lines stay (test/app/logs.test.ts).
+    // The droplet's journal, capped by the host, so a replaced release's lines stay (src/app/logs.ts; read back on the real engine by test/ops/ops.engine.test.ts).
     assert.equal(c.inputs["logDriver"], "journald");
     assert.deepEqual(c.inputs["logOpts"], { tag: "docstown-production", labels: "docstown.role,docstown.release" });
     assert.deepEqual(c.inputs["securityOpts"], ["no-new-privileges:true"]);

@@ -2,6 +2,7 @@
 // redaction every printed line goes through.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { journalField, journaldLogging } from "../../src/app/logs";
 import { journalctlArgv, journalLine } from "../../src/ops/journal";
 import { redactor, secretValues } from "../../src/ops/redact";
 
@@ -47,4 +48,11 @@ test("redaction: each value, encoded or not, and any URL's password, whoever's i
   assert.equal(redact("redis://:other-secret@cache:6379/0"), "redis://:[redacted]@cache:6379/0");
   assert.equal(redact("GET /up 200 in 3ms"), "GET /up 200 in 3ms");
   assert.equal(redactor([])("https://user:pw@example.org/x"), "https://user:[redacted]@example.org/x");
+});
+
+test("journal field names are Docker's for the labels (the engine test reads them back); a tag Docker would read as a template is refused", () => {
+  assert.equal(journalField("docstown.role"), "DOCSTOWN_ROLE");
+  assert.equal(journalField("docstown.release"), "DOCSTOWN_RELEASE");
+  assert.deepEqual(journaldLogging("docstown-production"), { logDriver: "journald", logOpts: { tag: "docstown-production", labels: "docstown.role,docstown.release" } });
+  assert.throws(() => journaldLogging("{{.Name}}"), /not a plain journald tag/);
 });
