@@ -10,6 +10,7 @@ import { mustHaveSecret } from "../src/config/load";
 import { smtpSettings } from "../src/email/records";
 import { LocalDatabase } from "../src/local/local-database";
 import { DEFAULT_LOCAL_DB_PASSWORD } from "../src/local/postgres";
+import { topology } from "../src/server/topology";
 
 /** Where the clone lives in the containers; production mounts its block volume at the same path. */
 const LOCAL_REPOS_PATH = "/data/repos";
@@ -23,14 +24,15 @@ const LOCAL_REPOS_PATH = "/data/repos";
 export function localStack(config: LocalConfig): Record<string, unknown> {
   const { httpPort, httpsPort } = config.local;
   const registry = config.app.registry;
-  const provider = new docker.Provider("docstown-docker", {
+  const providerArgs: docker.ProviderArgs = {
     ...(config.local.dockerHost !== undefined ? { host: config.local.dockerHost } : {}),
     // The SSH options production's provider gets: batch mode, keep-alives, the host key pinned.
     ...(config.local.dockerHost?.startsWith("ssh://") === true ? { sshOpts: dockerSshOptions(config.local.dockerHostKey ?? "") } : {}),
     ...(registry !== undefined
       ? { registryAuth: [{ address: registry.server, username: registry.username, password: mustHaveSecret(config.secrets, "registryPassword") }] }
       : {}),
-  });
+  };
+  const provider = new docker.Provider("docstown-docker", providerArgs);
 
   const database = new LocalDatabase("docstown-db", {
     provider,
@@ -57,8 +59,9 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
   const logs: LogsOutput = { driver: config.local.logDriver, tag: config.local.reposVolumeName };
   const appHost = httpsPort === 443 ? config.domain : `${config.domain}:${httpsPort}`;
 
-  const app = new RailsApp("docstown", {
-    provider,
+  // web.count 2+: the production role split on this one engine (src/server/topology.ts).
+  const plan = topology(config.web);
+  const appArgs = {
     settings: config.app,
     imageSource: config.local.imageSource,
     databaseUrls: database.urls,
@@ -72,26 +75,54 @@ export function localStack(config: LocalConfig): Record<string, unknown> {
       secrets: config.secrets,
       ...(config.email !== undefined ? { mail: { smtp: smtpSettings(config.email), from: config.email.mailerFrom } } : {}),
     }),
-    repos: { volumeName: repos.name },
     mountPath: LOCAL_REPOS_PATH,
+    backendNetworks: [database.network.name],
+  };
+  const appOpts = config.local.logDriver === "journald" ? { transformations: [containerLogging(journaldLogging(logs.tag))] } : {};
+  const app = new RailsApp("docstown", {
+    ...appArgs,
+    provider,
+    role: plan.volumeHost,
+    repos: { volumeName: repos.name },
     tls: { internalCa: { volumeName: proxyData.name } },
     proxy: { host: config.domain, aliases: [], httpPort, httpsPort },
-    backendNetworks: [database.network.name],
     migrateAfter: [database.container],
-  }, config.local.logDriver === "journald" ? { transformations: [containerLogging(journaldLogging(logs.tag))] } : {});
+  }, appOpts);
+
+  // Each web host: its own Docker provider (the same engine), its own Caddy CA volume, proxy and
+  // web on local.httpPort+n / local.httpsPort+n; web runs the release `app` migrated, no clone.
+  const webHosts = plan.webHosts.map((h) => {
+    const caData = new docker.Volume(
+      `docstown-${h.key}-proxy-data`,
+      { name: `${config.local.proxyDataVolumeName}-${h.key}`, labels: [{ label: "docstown.volume", value: "proxy-data" }] },
+      { provider, retainOnDelete: true },
+    );
+    const ports = { httpPort: httpPort + h.index, httpsPort: httpsPort + h.index };
+    const hostApp = new RailsApp(`docstown-${h.key}`, {
+      ...appArgs,
+      provider: new docker.Provider(`docstown-${h.key}-docker`, providerArgs),
+      role: "web",
+      releaseGate: { migrate: app.migrate as docker.Container, digest: app.imageDigest },
+      tls: { internalCa: { volumeName: caData.name } },
+      proxy: { host: config.domain, aliases: [], ...ports },
+    }, appOpts);
+    return { key: h.key, url: `https://${config.domain}:${ports.httpsPort}`, webContainer: hostApp.web?.name, proxyContainer: hostApp.proxy?.name, caVolume: caData.name };
+  });
+  const first = webHosts[0];
 
   return {
-    url: `https://${appHost}`,
+    url: first?.url ?? `https://${appHost}`,
     imageDigest: app.imageDigest,
-    webContainer: app.web?.name,
+    ...(app.web !== undefined ? { webContainer: app.web.name } : {}),
     workerContainer: app.worker?.name,
     migrateContainer: app.migrate?.name,
     postgresContainer: database.container.name,
     reposVolume: repos.name,
-    proxyContainer: app.proxy?.name,
+    proxyContainer: first?.proxyContainer ?? app.proxy?.name,
     // Where the root certificate to trust is: `docker cp <proxyContainer>:<caPath> local-ca.crt`.
-    caVolume: app.caVolume,
+    caVolume: first?.caVolume ?? app.caVolume,
     caPath: LOCAL_CA_ROOT_PATH,
+    ...(webHosts.length > 0 ? { webHosts } : {}),
     // How `npm run ops -- logs` finds the app's lines (src/app/logs.ts).
     logs,
   };

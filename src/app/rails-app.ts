@@ -158,7 +158,7 @@ export class RailsApp extends pulumi.ComponentResource {
     // Caddy's local CA lives in a Docker volume, root-owned when fresh; Caddy runs as nobody. The
     // proxy only waits for this step: gating its image on the exit code, as web's is, would make
     // every new app release (which re-runs the step) show the proxy as replaced in a preview.
-    const internalCa = "internalCa" in args.tls ? args.tls.internalCa : undefined;
+    const internalCa = roles.proxy && "internalCa" in args.tls ? args.tls.internalCa : undefined;
     let proxyDataOwner: docker.Container | undefined;
     if (internalCa !== undefined) {
       proxyDataOwner = declareOwnerStep(
