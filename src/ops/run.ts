@@ -43,13 +43,17 @@ export async function ps(target: Target, args: OpsArgs, io: Io): Promise<number>
   return 0;
 }
 
-/** Streams a host command's stdout line by line through `each`; resolves with its exit code. */
-function streamLines(host: Host, argv: readonly string[], each: (line: string) => void, redact: Redactor, io: Io): Promise<number> {
+/**
+ * Streams a host command's stdout line by line through `each` (and its stderr too with `both`:
+ * `docker logs` writes the container's stderr there); resolves with its exit code.
+ */
+function streamLines(host: Host, argv: readonly string[], each: (line: string) => void, redact: Redactor, io: Io, both = false): Promise<number> {
   const inv = onHost(host, argv);
   return new Promise((resolve, reject) => {
     const child = spawn(inv.file, inv.args, { env: inv.env, stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    if (both) readline.createInterface({ input: child.stderr }).on("line", each);
+    else child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     readline.createInterface({ input: child.stdout }).on("line", each);
     child.on("error", (e) => reject(new OpsError(`${inv.file}: ${e.message}`, 2)));
     child.on("close", (code) => {
@@ -94,7 +98,7 @@ export async function logs(target: Target, args: OpsArgs, io: Io): Promise<numbe
       ], (line) => {
         const m = /^(\S+Z) (.*)$/.exec(line);
         io.out(redact(formatLine(c.role, m ? new Date(m[1] as string) : undefined, m ? (m[2] as string) : line)));
-      }, redact, io),
+      }, redact, io, true),
     ),
   );
   return codes.every((c) => c === 0) ? 0 : 1;

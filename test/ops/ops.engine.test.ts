@@ -145,20 +145,34 @@ describe("npm run ops on the local stack (real engine, journald) and its product
     const consoleRun = ops(["console", "--stack", "local"]);
     assert.equal(consoleRun.status, 1);
     assert.match(consoleRun.stderr, /not \["console"\]/);
+    // With a terminal (as console has one), the one-off gets a TTY: `script` gives ops a pseudo-terminal.
+    const cmd = [process.execPath, "--import", "tsx", CLI, "exec", "--stack", "local", "--", "sh", "-c", "test -t 0 && test -t 1 && echo has-a-terminal"].map((w) => `'${w}'`).join(" ");
+    const withTty = spawnSync("script", ["-q", "-e", "-c", cmd, "/dev/null"], { cwd: REPO_ROOT, env, encoding: "utf8", timeout: 120_000, stdio: ["pipe", "pipe", "pipe"], input: "" });
+    assert.equal(withTty.status, 0, `${withTty.stdout}\n${withTty.stderr}`);
+    assert.match(withTty.stdout, /has-a-terminal/);
     const db = ops(["dbconsole", "--stack", "local"]);
     assert.equal(db.status, 1);
     assert.match(db.stderr, /not \["dbconsole" "--include-password"\]/);
     assert.equal(oneOffs(), "");
   });
 
-  test("logs of release 1 outlive its containers: after release 2 replaced them, --release and --since read its lines back", STEP, () => {
+  test("logs of release 1 outlive its containers: --follow sees the deploy; after it, --release and --since read release 1's lines back", STEP, async () => {
     const before = ops(["logs", "--stack", "local", "--role", "web", "--lines", "0"]);
     expectOk("logs before", before);
     assert.match(before.stdout, /^web +\S+Z \| .*rails server \(docstown demo 1\): booting/m);
     const oldWeb = run.appContainers("web");
     const started = Math.floor(Date.now() / 1000);
+    // --follow across the deploy: the new release's lines arrive while it runs.
+    const follow = spawn(process.execPath, ["--import", "tsx", CLI, "logs", "--stack", "local", "--role", "web", "--follow", "--lines", "1"], { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let followed = "";
+    follow.stdout.on("data", (d: Buffer) => (followed += d.toString()));
     run.set({ "app.tag": "2" });
     expectOk("local:up of release 2", run.local("up"));
+    // local:up blocked the event loop: give the follower's output its turn.
+    for (let i = 0; i < 50 && !/docstown demo 2\): booting/.test(followed); i++) await new Promise((r) => setTimeout(r, 200));
+    if (follow.pid !== undefined) process.kill(-follow.pid, "SIGTERM");
+    assert.match(followed, /^web .*rails server: drained, exiting/m, "followed: release 1's last words");
+    assert.match(followed, /^web .*docstown demo 2\): booting/m, "followed: release 2's first");
     for (const id of oldWeb) assert.notEqual(docker(["inspect", id]).status, 0, `release 1's web ${id.slice(0, 12)} was removed by the deploy`);
 
     const old = ops(["logs", "--stack", "local", "--role", "web", "--release", release1, "--lines", "0"]);
@@ -188,6 +202,16 @@ describe("npm run ops on the local stack (real engine, journald) and its product
     const old = ops(["logs", "--role", "web", "--release", release1, "--lines", "0"], prodEnv);
     expectOk("ops logs --release (production)", old);
     assert.match(old.stdout, /drained, exiting/);
+    // A stack whose containers log with Docker's local driver: docker logs of the running ones, no --release.
+    const localDriver = productionFakes({ publicIp: "203.0.113.7", knownHostsLine: "", logs: JSON.stringify({ driver: "local", tag: run.reposVolume }) });
+    const recent = ops(["logs", "--role", "web", "--lines", "5"], { ...prodEnv, PATH: localDriver.path });
+    expectOk("ops logs (docker logs)", recent);
+    assert.match(recent.stdout, /^web +\S+Z \| /m);
+    const refused = ops(["logs", "--release", release1], { ...prodEnv, PATH: localDriver.path });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^ops: the production stack logs with Docker's local driver.*\n$/);
+    assert.ok(localDriver.sshCalls().some((c) => /^docker logs --timestamps --tail 5 [0-9a-f]{64}$/.test(c[c.length - 1] ?? "")));
+    fs.rmSync(localDriver.dir, { recursive: true, force: true });
     const calls = fakes.sshCalls();
     const remote = calls.map((c) => c[c.length - 1] ?? "");
     for (const call of calls) {
