@@ -177,6 +177,10 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     keys: config.operators.sshPublicKeys,
     deployKey: config.operators.deployKey,
   });
+  // The same on every web host (each was created with the same bootstrap keys).
+  for (const h of webHosts) {
+    new AuthorizedKeys(`docstown-${h.key}-operators`, { host: h, image: config.app.proxyImage, keys: config.operators.sshPublicKeys, deployKey: config.operators.deployKey });
+  }
 
   // --- monitoring (uptime check, alerts) ---
   const monitoring = new Monitoring("docstown", {

@@ -2,6 +2,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { bootstrapKeys } from "../config/operator-keys";
 import type { ProductionSettings, WebSettings } from "../config/schema";
 import { DEPLOY_USER, renderCloudInit } from "./cloud-init";
 import { normalizeCidrs, outboundRules } from "./firewall";
@@ -22,7 +23,8 @@ export interface WebTierArgs {
   readonly web: Pick<WebSettings, "size">;
   /** The web hosts to create (`topology(...).webHosts`). */
   readonly hosts: readonly WebHostPlan[];
-  readonly operators: Pick<ProductionSettings["operators"], "sshPublicKeys" | "sshCidrs">;
+  /** The bootstrap keys the droplets are created with (as the volume host's), and the SSH sources. */
+  readonly operators: Pick<ProductionSettings["operators"], "bootstrapSshPublicKeys" | "sshCidrs">;
   /** Networks allowed to the load balancer; default: Cloudflare's published IPv4 ranges, read at deploy time. */
   readonly httpSourceCidrs?: readonly string[];
   readonly tags: readonly string[];
@@ -92,7 +94,8 @@ export class WebTier extends pulumi.ComponentResource {
     );
 
     // No volume: no mount in the user-data, no mount wait in the readiness check.
-    const userData = renderCloudInit({ sshPublicKeys: args.operators.sshPublicKeys, swapGb: args.droplet.swapGb });
+    // Like the volume host's, the bootstrap keys: operators.sshPublicKeys reaches authorized_keys in place.
+    const userData = renderCloudInit({ sshPublicKeys: bootstrapKeys(args.operators), swapGb: args.droplet.swapGb });
     this.hosts = args.hosts.map((plan) => this.host(name, plan, { ...args, userData, tag, firewall }));
     this.publicIp = this.loadBalancer.ip;
     this.tagName = tag.name;

@@ -124,7 +124,7 @@ describe("config keys in the runbooks", () => {
       "database.restoreFrom.clusterName", "app.extraEnv.FOO", "railsMasterKey", "local.httpPort", "backup.offsite.enabled"]) {
       assert.equal(configKeyProblem(ok), undefined, ok);
     }
-    for (const bad of ["volume.sizeGB", "app.digests", "web.count", "railsMasterKey.x", "operators.sshCidrs.first", "email.dkimSelectr"]) {
+    for (const bad of ["volume.sizeGB", "app.digests", "web.counts", "railsMasterKey.x", "operators.sshCidrs.first", "email.dkimSelectr"]) {
       assert.notEqual(configKeyProblem(bad), undefined, bad);
     }
   });

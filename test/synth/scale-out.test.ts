@@ -59,6 +59,11 @@ describe("web.count 2", () => {
       `${WEB_TIER}$command:remote:Command::docstown-web-${i}-ready`,
       `${WEB_TIER}$digitalocean:index/droplet:Droplet::docstown-web-${i}-droplet`,
       `pulumi:providers:docker::docstown-web-${i}-docker`,
+      // operators.sshPublicKeys reaches each web host's authorized_keys in place, as the volume host's
+      `docstown:server:AuthorizedKeys::docstown-web-${i}-operators`,
+      `docstown:server:AuthorizedKeys$docker:index/container:Container::docstown-web-${i}-operators-authorized-keys`,
+      `docstown:server:AuthorizedKeys$docker:index/remoteImage:RemoteImage::docstown-web-${i}-operators-keys-image`,
+      `docstown:server:AuthorizedKeys$pulumi:providers:docker::docstown-web-${i}-operators-docker`,
     ]),
     `${WEB_TIER}::docstown-web`,
     `${WEB_TIER}$digitalocean:index/firewall:Firewall::docstown-web-firewall`,
