@@ -84,6 +84,8 @@ export interface AuthorizedKeysInputs {
   readonly deployKey: string;
   /** Labels beyond the role and step (the Docker host's identity). */
   readonly extraLabels: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The deploy user's .ssh directory on the host; default /home/deploy/.ssh (the only one the policy pack allows). */
+  readonly sshDir?: string;
 }
 
 /** The container: everything a user relies on (confinement, the one mount, the list) is here. */
@@ -103,7 +105,7 @@ export function authorizedKeysContainerArgs(i: AuthorizedKeysInputs): docker.Con
     attach: true,
     // Its few lines (the key count, or why it refused) are shown when it fails.
     logs: true,
-    volumes: [{ hostPath: DEPLOY_SSH_DIR, containerPath: KEYS_MOUNT }],
+    volumes: [{ hostPath: i.sshDir ?? DEPLOY_SSH_DIR, containerPath: KEYS_MOUNT }],
     networkMode: "none",
     labels: roleLabels("migrate", { [STEP_LABEL]: AUTHORIZED_KEYS_STEP, ...i.extraLabels }),
   };
@@ -144,6 +146,10 @@ export interface AuthorizedKeysArgs {
   readonly keys: readonly string[];
   /** `docstown:operators.deployKey`. */
   readonly deployKey: string;
+  /** "registry" (production): pull the pinned reference; "daemon": an image already on the Docker host. */
+  readonly imageSource?: "registry" | "daemon";
+  /** See AuthorizedKeysInputs.sshDir. */
+  readonly sshDir?: string;
 }
 
 /**
@@ -164,10 +170,13 @@ export class AuthorizedKeys extends pulumi.ComponentResource {
       { host: args.host.dockerHost, sshOpts: pulumi.output(args.host.knownHostsLine).apply(dockerSshOptions) },
       { parent: this, dependsOn: [args.host.ready] },
     );
-    const image = pinImage(`${name}-keys-image`, { reference: args.image, source: "registry", provider, host: args.host.dropletId, after: [args.host.ready] }, this);
+    const image = pinImage(`${name}-keys-image`, { reference: args.image, source: args.imageSource ?? "registry", provider, host: args.host.dropletId, after: [args.host.ready] }, this);
     this.container = new docker.Container(
       `${name}-${AUTHORIZED_KEYS_STEP}`,
-      authorizedKeysContainerArgs({ image: image.imageId, keys: args.keys, deployKey: args.deployKey, extraLabels: { "docstown.host": args.host.dropletId } }),
+      authorizedKeysContainerArgs({
+        image: image.imageId, keys: args.keys, deployKey: args.deployKey, extraLabels: { "docstown.host": args.host.dropletId },
+        ...(args.sshDir !== undefined ? { sshDir: args.sshDir } : {}),
+      }),
       { parent: this, provider, replaceOnChanges: REPLACE_ON_CHANGES, dependsOn: [image.image] },
     );
     const c = this.container;
