@@ -96,7 +96,7 @@ describe("web.count 2 on the real engine: a worker host and two web hosts", { sk
     }
   });
 
-  test("a release under a request loop on both web hosts: 0 failed requests; one migration; both serve it", STEP, async () => {
+  test("a release under a request loop on both web hosts: 0 failed requests; one migration; both serve it", STEP, async (t) => {
     assert.equal(hosts.length, 2, "the first step served both hosts");
     const before = idsByUrn(run.exportState());
     run.set({ "app.tag": "2" });
@@ -104,6 +104,7 @@ describe("web.count 2 on the real engine: a worker host and two web hosts", { sk
     const loops = await Promise.all(hosts.map((h) => requestLoop(`${h.url}/up`, h.ca, deploy.done)));
     expectOk("local:up of release 2", await deploy.done);
     loops.forEach((loop, i) => {
+      t.diagnostic(`web-${i + 1}: ${loop.ok} requests answered 200, ${loop.failed.length} failed during the release`);
       assert.deepEqual(loop.failed, [], `web-${i + 1}: ${loop.failed.length} of ${loop.ok + loop.failed.length} requests failed during the deploy`);
       assert.ok(loop.ok >= 20, `web-${i + 1}: the loop ran through the deploy (${loop.ok} requests)`);
     });
