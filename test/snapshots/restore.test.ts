@@ -135,16 +135,17 @@ describe("a restore under synth", () => {
     const violations = await checkPolicies(afterGraph, policyConfigFor((afterGraph as SynthRender).config));
     assert.deepEqual(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
   });
-});
-
-test("persistent-volume-presence still holds a restored volume to protection", async () => {
-  const graph = await synthStack("production", { "docstown:volume": volumeWith({ restoreFromSnapshot: ours.id }) });
-  const restored = graph.resources.find((r) => r.name === `docstown-repos-volume-r${ours.id.slice(0, 8)}`);
-  assert.ok(restored);
-  (restored.options as { protect?: boolean }).protect = false;
-  const violations = await checkPolicies(graph, policyConfigFor((graph as SynthRender).config));
-  assert.deepEqual(
-    violations.filter((v) => v.policy === "persistent-volume-presence").map((v) => v.message),
-    [`volume "docstown-repos-volume-r${ours.id.slice(0, 8)}" is not protected (opts.protect); deleting it would destroy the clone at /data/repos`],
-  );
+  test("persistent-volume-presence still holds a restored volume to protection", async () => {
+    // The same render with the restored volume's protect flag off.
+    const graph = {
+      ...afterGraph,
+      resources: afterGraph.resources.map((r) => (r.urn === restoredUrn ? { ...r, options: { ...r.options, protect: false } } : r)),
+    };
+    assert.ok(graph.resources.some((r) => r.urn === restoredUrn && (r.options as { protect?: boolean }).protect === false));
+    const violations = await checkPolicies(graph, policyConfigFor((afterGraph as SynthRender).config));
+    assert.deepEqual(
+      violations.filter((v) => v.policy === "persistent-volume-presence").map((v) => v.message),
+      [`volume "docstown-repos-volume-r${ours.id.slice(0, 8)}" is not protected (opts.protect); deleting it would destroy the clone at /data/repos`],
+    );
+  });
 });
