@@ -74,6 +74,7 @@ export function productionStack(config: ProductionConfig): Record<string, unknow
     settings: config.database,
     operatorCidrs: config.operators.databaseCidrs,
     app: { railsMaxThreads: config.app.railsMaxThreads, jobConcurrency: config.app.jobConcurrency },
+    webHosts: config.web.count,
     tags,
   });
 

@@ -64,6 +64,8 @@ export interface BudgetInput {
   readonly pooling: Pooling;
   /** Connections the cluster allows users (KNOWN_CONNECTION_LIMITS or `database.connectionLimit`). */
   readonly limit: number;
+  /** Web containers running at once outside a deploy: `web.count` (one per web host; default 1). */
+  readonly webHosts?: number;
 }
 
 /** Connections one process may hold, per database. */
@@ -178,10 +180,12 @@ export function connectionBudget(input: BudgetInput): ConnectionBudget {
   });
   // A deploy runs migrate beside the old web and worker; then the new web and worker start
   // before the old ones stop (create-before-delete), after migrate has exited.
+  // Every web host does the same at once (web.count); the worker and migrate stay one.
+  const webs = input.webHosts ?? 1;
   const phases = [
-    phase("steady", [{ container: "web", count: 1 }, { container: "worker", count: 1 }]),
-    phase("deploy: migrating", [{ container: "web", count: 1 }, { container: "worker", count: 1 }, { container: "migrate", count: 1 }]),
-    phase("deploy: switching", [{ container: "web", count: 2 }, { container: "worker", count: 2 }]),
+    phase("steady", [{ container: "web", count: webs }, { container: "worker", count: 1 }]),
+    phase("deploy: migrating", [{ container: "web", count: webs }, { container: "worker", count: 1 }, { container: "migrate", count: 1 }]),
+    phase("deploy: switching", [{ container: "web", count: 2 * webs }, { container: "worker", count: 2 }]),
   ];
   const peak = phases.reduce((a, b) => (b.clients > a.clients ? b : a));
   if (input.pooling === "direct") {
@@ -190,7 +194,7 @@ export function connectionBudget(input: BudgetInput): ConnectionBudget {
   }
   // Web and worker reach PostgreSQL through the pools; migrate and the operators directly. One
   // set of pools gets half of the rest: the other half is where the next set is created.
-  const runtimeClients = each((db) => 2 * (containers.web.perDatabase[db] + containers.worker.perDatabase[db]));
+  const runtimeClients = each((db) => 2 * (webs * containers.web.perDatabase[db] + containers.worker.perDatabase[db]));
   const pools = poolSizes(poolSetBudget(input.limit), runtimeClients);
   const serverConnections = POOL_SETS_AT_ONCE * (pools === undefined ? DATABASE_URL_NAMES.length : sumPer(pools)) + DIRECT_CONNECTIONS;
   return { input, containers, phases, peak, ...(pools !== undefined ? { pools } : {}), serverConnections, fits: pools !== undefined && serverConnections <= input.limit };

@@ -13,6 +13,8 @@ import { DATABASE_URL_NAMES } from "./rails";
 export interface ConnectionSettings {
   readonly database: { readonly size: string; readonly pooling: Pooling; readonly connectionLimit?: number | undefined };
   readonly app: { readonly railsMaxThreads: number; readonly jobConcurrency: number };
+  /** `docstown:web`: each web host runs its own web container (absent: one). */
+  readonly web?: { readonly count: number };
 }
 
 export interface KeyedProblem {
@@ -31,7 +33,12 @@ export function budgetFor(settings: ConnectionSettings): ConnectionBudget {
   const problems = connectionProblems(settings);
   if (problems.length > 0) throw new Error(problems.map((p) => `docstown:${p.key}: ${p.problem}`).join("\n"));
   const limit = connectionLimit(settings.database) as number;
-  return connectionBudget({ ...settings.app, pooling: settings.database.pooling, limit });
+  return connectionBudget({ ...settings.app, pooling: settings.database.pooling, limit, ...webHosts(settings) });
+}
+
+/** Web hosts only when set, so a stack without `web` gets exactly the budget it had. */
+function webHosts(settings: ConnectionSettings): { webHosts?: number } {
+  return settings.web === undefined ? {} : { webHosts: settings.web.count };
 }
 
 export function connectionProblems(settings: ConnectionSettings): KeyedProblem[] {
@@ -47,7 +54,7 @@ export function connectionProblems(settings: ConnectionSettings): KeyedProblem[]
     }];
   }
   const limit = (known ?? override) as number;
-  const budget = connectionBudget({ ...settings.app, pooling, limit });
+  const budget = connectionBudget({ ...settings.app, pooling, limit, ...webHosts(settings) });
   if (budget.fits) return [];
   const limitKey = known === undefined ? "database.connectionLimit" : "database.size";
   const allows = known === undefined ? `a limit of ${limit} connections` : `${size} allows ${limit} connections`;
@@ -62,7 +69,7 @@ export function connectionProblems(settings: ConnectionSettings): KeyedProblem[]
   const fixes = [
     `set database.pooling to pgbouncer`,
     ...(larger !== undefined ? [`database.size to ${larger} (${KNOWN_CONNECTION_LIMITS[larger]})`] : []),
-    `or lower app.railsMaxThreads (${settings.app.railsMaxThreads}) or app.jobConcurrency (${settings.app.jobConcurrency})`,
+    `or lower app.railsMaxThreads (${settings.app.railsMaxThreads}) or app.jobConcurrency (${settings.app.jobConcurrency})${(settings.web?.count ?? 1) > 1 ? ` or web.count (${settings.web?.count})` : ""}`,
   ];
   return [{
     key: limitKey,

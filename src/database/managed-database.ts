@@ -27,6 +27,8 @@ export interface ManagedDatabaseArgs {
   readonly operatorCidrs: readonly string[];
   /** `docstown:app.railsMaxThreads` and `jobConcurrency`: what the connection budget is computed from. */
   readonly app: { readonly railsMaxThreads: number; readonly jobConcurrency: number };
+  /** `docstown:web.count`: web containers at once, one per web host (absent: one). */
+  readonly webHosts?: number;
   readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
@@ -72,7 +74,7 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     super("docstown:database:ManagedDatabase", name, {}, opts);
     const s = args.settings;
     // Validation refused a config that does not fit; this throws the same message if called without it.
-    this.connectionBudget = budgetFor({ database: s, app: args.app });
+    this.connectionBudget = budgetFor({ database: s, app: args.app, ...(args.webHosts !== undefined ? { web: { count: args.webHosts } } : {}) });
     const origin = clusterOrigin(s);
     const prefix = `${name}-${s.clusterName}`;
     const keep = { parent: this, retainOnDelete: true };

@@ -97,3 +97,23 @@ describe("docstown:web validation", () => {
     assert.deepEqual(many.ok ? [] : many.errors, ["docstown:web.count: must be at most 10"]);
   });
 });
+
+describe("the connection budget counts every web host", () => {
+  const direct = (count: number) => {
+    const raw: Record<string, string> = {
+      ...production,
+      "docstown:database": JSON.stringify({ ...JSON.parse(production["docstown:database"] ?? "{}"), size: "db-s-2vcpu-4gb", pooling: "direct" }),
+      "docstown:web": JSON.stringify({ count, readsClone: false }),
+    };
+    const r = validateConfig(raw, new Set(SECRET_KEYS));
+    return r.ok ? [] : r.errors;
+  };
+
+  test("direct connections on db-s-2vcpu-4gb (97): one web host fits (89), two do not (113), and the message says web.count", () => {
+    assert.deepEqual(direct(1), []);
+    const errors = direct(2);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0] ?? "", /^docstown:database\.size: db-s-2vcpu-4gb allows 97 connections, but with database\.pooling direct a deploy may open 113: web 4×12 \+ worker 2×31 = 110 \(deploy: switching\)/);
+    assert.match(errors[0] ?? "", /or web\.count \(2\)$/);
+  });
+});
