@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { execFileSync } from "node:child_process";
 import { OpsError } from "../../src/ops/errors";
-import { agentWithKey, productionFakes, type Agent } from "./support/fakes";
+import { agentWithKey, productionFakes, removeFakes, type Agent } from "./support/fakes";
 import { main } from "../../src/ops/cli";
 import { parseArgs, parseSince, USAGE } from "../../src/ops/args";
 
@@ -89,6 +89,7 @@ describe("bad input: one line saying what to do, exit 2", () => {
   after(() => {
     agent.stop();
     empty.stop();
+    removeFakes();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -13,7 +13,7 @@ import { ENV } from "../../engine/local/settings";
 import { dockerMissing, freePort, goMissing } from "../demo/support";
 import { engine } from "../engine/engine-test";
 import { docker, LocalRun } from "../engine/support/local-run";
-import { agentWithKey, productionFakes, type Agent } from "./support/fakes";
+import { agentWithKey, productionFakes, removeFakes, type Agent } from "./support/fakes";
 import { ensureJournald } from "./support/journald";
 
 const PLUGINS = ["pulumi-language-nodejs", "pulumi-resource-docker"];
@@ -61,6 +61,7 @@ describe("npm run ops on the local stack (real engine, journald) and its product
 
   after(() => {
     agent?.stop();
+    removeFakes();
     if (run === undefined) return;
     run.local("down");
     for (const v of [run.reposVolume, run.proxyDataVolume]) docker(["volume", "rm", "-f", v]);

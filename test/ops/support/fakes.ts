@@ -17,8 +17,16 @@ export interface Fakes {
 
 const SEP = "\u001f";
 
+const made: string[] = [];
+
+/** Removes every stand-in directory made so far (call it from the test's `after`). */
+export function removeFakes(): void {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export function productionFakes(outputs: Record<string, string | undefined>, pulumiFailure?: string): Fakes {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docstown-ops-fakes-"));
+  made.push(dir);
   const log = path.join(dir, "ssh.log");
   const cases = Object.entries(outputs)
     .map(([name, value]) => `  ${name}) ${value === undefined ? `echo "error: current stack does not have output property '${name}'" >&2; exit 255` : `printf '%s\\n' '${value.replace(/'/g, `'\\''`)}'`} ;;`)
