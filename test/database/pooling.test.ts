@@ -18,8 +18,11 @@ const POOL = "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool";
 const committed = readStackFile(resolve(PROJECT_DIR, "Pulumi.production.yaml"), true).config;
 const committedDatabase = JSON.parse(committed["docstown:database"] ?? "{}") as Record<string, unknown>;
 
-const roleOf = (c: RecordedResource) =>
-  ((c.inputs["labels"] ?? []) as { label: string; value: string }[]).find((l) => l.label === "docstown.role")?.value;
+/** The app role of a container; a one-shot step (docstown.step, e.g. the operators' keys) is none. */
+const roleOf = (c: RecordedResource) => {
+  const labels = (c.inputs["labels"] ?? []) as { label: string; value: string }[];
+  return labels.some((l) => l.label === "docstown.step") ? undefined : labels.find((l) => l.label === "docstown.role")?.value;
+};
 function urlsByRole(result: SynthResult): Record<string, Record<string, URL>> {
   const out: Record<string, Record<string, URL>> = {};
   for (const c of byType(result, "docker:index/container:Container")) {
