@@ -20,6 +20,8 @@ const POLICY_LEVELS: Record<string, "mandatory" | "advisory"> = {
   "droplet-monitoring": "mandatory",
   "droplet-firewall-attached": "mandatory",
   "firewall-inbound-restricted": "mandatory",
+  "load-balancer-no-plain-http-to-world": "mandatory",
+  "load-balancer-firewall-cloudflare": "mandatory",
   "container-role-label": "mandatory",
   "container-image-digest": "mandatory",
   "container-not-privileged": "mandatory",
