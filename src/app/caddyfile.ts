@@ -23,7 +23,7 @@ import { maintenancePage } from "./maintenance";
  * and there is no `reverse_proxy` at all, so no request can reach a web container, /up included
  * (an uptime check then reports the outage it is).
  * The dial timeout is short because upstreams share a Docker bridge: a live container answers at
- * once, a removed one never does (measured in test/app/zero-downtime.docker.test.ts).
+ * once, a removed one never does (measured in test/app/zero-downtime.alone.engine.test.ts).
  */
 
 /** A certificate and its key, uploaded beside the Caddyfile (production: the Origin CA certificate). */

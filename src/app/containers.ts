@@ -70,7 +70,7 @@ export const LOCAL_CA_ROOT_PATH = `${LOCAL_CA_DATA_PATH}/caddy/pki/authorities/l
  * to exec a binary whose file capabilities are not all in the bounding set ("exec /usr/bin/caddy:
  * operation not permitted"), so with every capability dropped the proxy never starts. Caddy does
  * not use it here (it listens on 8080/8443); it is kept only so the binary can be executed, and
- * no-new-privileges stays on (checked on a real engine: test/app/zero-downtime.docker.test.ts).
+ * no-new-privileges stays on (checked on a real engine: test/app/zero-downtime.alone.engine.test.ts).
  */
 export const PROXY_CAPABILITIES = ["CAP_NET_BIND_SERVICE"];
 

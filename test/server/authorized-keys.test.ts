@@ -3,7 +3,7 @@
 // (as production's): the new key logs in, the removed one no longer does, the deploy key always
 // does, the file is replaced by a rename (never rewritten in place), and a list without the deploy
 // key is refused with the old file left as it was. The container as declared, on a real Docker
-// engine: authorized-keys.docker.test.ts.
+// engine: authorized-keys-step.engine.test.ts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
