@@ -3,10 +3,7 @@ import { parseArgs } from "node:util";
 import { exitWhenWritten } from "../cli/exit";
 import { ConfigError } from "../config/errors";
 import { StackFileError } from "./stack-file";
-import { compareGraphs, formatChanges, type GraphDocument } from "./compare";
-import { checkPolicies, policyConfigFor } from "./policies";
-import { toJson, toTable } from "./render";
-import { synthesize } from "./synthesize";
+import type { GraphDocument } from "./compare";
 
 const USAGE = "usage: npm run synth -- --stack <name> [--config <file>] [--placeholder-secrets] [--json | --compare <earlier.json>]";
 
@@ -45,6 +42,13 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   try {
+    // The program, the SDKs and the pack load only now: a bad flag is answered without them.
+    const [{ synthesize }, { checkPolicies, policyConfigFor }, { toJson, toTable }, { compareGraphs, formatChanges }] = await Promise.all([
+      import("./synthesize"),
+      import("./policies"),
+      import("./render"),
+      import("./compare"),
+    ]);
     const result = await synthesize({
       stack: values.stack,
       configFile: values.config,

@@ -4,7 +4,6 @@
  */
 import { exitWhenWritten } from "../cli/exit";
 import { parseCliArgs, USAGE, UsageError } from "./args";
-import { formatReport, runVerify } from "./checklist";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let cli;
@@ -19,6 +18,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // The checks (and what they load) only now: --help and a bad flag are answered without them.
+  const { formatReport, runVerify } = await import("./checklist");
   const report = await runVerify(cli.verify);
   process.stdout.write(cli.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report).join("\n")}\n`);
   return report.ok ? 0 : 1;
