@@ -1,7 +1,7 @@
 /**
  * `npm run runner-access -- <command>`: the SSH opening of a GitHub-hosted runner's job.
  *
- *   open  --job <job> --tag <tag> [--address <ip>]   open tcp/22 for this runner on the tag's droplets
+ *   open  --job <job> --tag <tag>[,<tag>] [--address <ip>]   open tcp/22 for this runner on the tags' droplets
  *   close --job <job>                                close this run's opening (none is fine)
  *   sweep [--older-than-minutes <n>]                 remove ours older than n (default 90)
  *   targets                                          stack export JSON on stdin -> NAME=value lines
@@ -22,7 +22,7 @@ import { ADDRESS_SERVICES, publicAddress } from "./public-address";
 import { environmentLines, runnerTargets } from "./targets";
 import { closeTunnel, openTunnel } from "./tunnel-process";
 
-export const USAGE = `usage: npm run runner-access -- open --job <job> --tag <tag> [--address <ip>]
+export const USAGE = `usage: npm run runner-access -- open --job <job> --tag <tag>[,<tag>] [--address <ip>]
        npm run runner-access -- close --job <job>
        npm run runner-access -- sweep [--older-than-minutes <n>]   (default ${SWEEP_AFTER_MINUTES})
        pulumi stack export --stack production | npm run --silent runner-access -- targets

@@ -51,13 +51,18 @@ export function hostCidr(address: string): string {
   throw new OpeningError(`"${address.slice(0, 60)}" is not an IPv4 or IPv6 address`);
 }
 
+/**
+ * `tag` is one tag or several joined by commas (a tag name holds no comma): a stack with web hosts
+ * has two firewall tags, the volume host's and the web hosts', and the deploy reaches them all.
+ */
 export function openingRequest(name: string, address: string, tag: string): FirewallRequest {
   if (!NAME.test(name)) throw new OpeningError(`"${name}" is not an opening name (${OPENING_PREFIX}<run id>-<attempt>-<job>)`);
-  if (!/^[A-Za-z0-9:_.-]{1,255}$/.test(tag)) throw new OpeningError(`"${tag}" is not a DigitalOcean tag name`);
+  const tags = tag.split(",");
+  for (const t of tags) if (!/^[A-Za-z0-9:_.-]{1,255}$/.test(t)) throw new OpeningError(`"${t}" is not a DigitalOcean tag name`);
   return {
     name,
     inbound_rules: [{ protocol: "tcp", ports: "22", sources: { addresses: [hostCidr(address)] } }],
-    tags: [tag],
+    tags,
   };
 }
 

@@ -63,9 +63,11 @@ export function runnerTargets(exported: unknown): RunnerTargets {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TargetsError(`the cluster's port in the state is not a port: ${String(cluster["port"])}`);
 
   const firewalls = resources.filter((r) => r.type === "digitalocean:index/firewall:Firewall");
+  // Every tag the stack's firewalls apply to: the volume host's, and with web.count 2+ the web
+  // hosts' too, since the deploy reaches each host's Docker over SSH.
   const tags = [...new Set(firewalls.flatMap((f) => (Array.isArray(f.outputs?.["tags"]) ? (f.outputs!["tags"] as unknown[]) : [])))];
-  if (tags.length !== 1) throw new TargetsError(`expected the stack's firewall to apply to one tag, found ${tags.length} (${tags.join(", ")})`);
-  const firewallTag = text(tags[0], "firewall tag", (v) => /^[A-Za-z0-9:_.-]{1,255}$/.test(v));
+  if (tags.length === 0) throw new TargetsError("expected the stack's firewalls to apply to a tag, found none");
+  const firewallTag = tags.map((t) => text(t, "firewall tag", (v) => /^[A-Za-z0-9:_.-]{1,255}$/.test(v))).sort().join(",");
 
   return { sshHost, knownHostsLine, firewallTag, databaseHost, databasePrivateHost, databasePort: port };
 }

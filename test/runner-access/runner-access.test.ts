@@ -37,6 +37,17 @@ describe("runner-access against a fake DigitalOcean API", () => {
     assert.ok(fake.requests.some((r) => r.startsWith("GET /v2/firewalls/")), "open did not wait for the rules to apply");
   });
 
+  test("open on the two tags of a stack with web hosts: one firewall on both, a bad tag among them refused", async () => {
+    const run = await runCli(["open", "--job", "deploy", "--tag", `${TAG},docstown-production-web`, "--address", RUNNER_IP], jobEnv(fake, { runId: "77" }));
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(ours()[0]!.tags, [TAG, "docstown-production-web"]);
+    assert.ok(isOurs(ours()[0]!), "the sweeper knows a two-tag opening as ours");
+    const bad = await runCli(["open", "--job", "deploy", "--tag", `${TAG},no spaces`, "--address", RUNNER_IP], jobEnv(fake, { runId: "78" }));
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /"no spaces" is not a DigitalOcean tag name/);
+    assert.equal(ours().length, 1);
+  });
+
   test("open: an IPv6 runner gets a /128", async () => {
     const run = await runCli(["open", "--job", "drift", "--tag", TAG, "--address", "2001:DB8::7"], jobEnv(fake, { runId: "7" }));
     assert.equal(run.code, 0, run.stderr);

@@ -41,8 +41,14 @@ describe("runner targets from the stack's state", () => {
     assert.throws(() => runnerTargets(exported({ privateHost: "a.b\nX=1" })), /privateHost/);
     assert.throws(() => runnerTargets(exported({ knownHostsLine: "" })), /knownHostsLine/);
     assert.throws(() => runnerTargets(exported({ publicIp: undefined })), /first-deploy/);
-    assert.throws(() => runnerTargets(exported({ tags: ["a", "b"] })), /one tag/);
+    assert.throws(() => runnerTargets(exported({ tags: [] })), /apply to a tag/);
+    assert.throws(() => runnerTargets(exported({ tags: ["web,x"] })), /firewall tag/);
     assert.throws(() => runnerTargets(exported({ clusters: 0 })), /one database cluster/);
     assert.throws(() => runnerTargets({}), /publicIp/);
+  });
+
+  test("with web hosts, the opening covers every firewall's tag: the deploy reaches each host over SSH", () => {
+    const lines = environmentLines(runnerTargets(exported({ tags: ["docstown-production-web", "docstown-production-server"] })));
+    assert.ok(lines.includes("DOCSTOWN_FIREWALL_TAG=docstown-production-server,docstown-production-web"), lines.join("\n"));
   });
 });
