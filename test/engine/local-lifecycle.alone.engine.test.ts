@@ -8,18 +8,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { dockerMissing, freePort, goMissing } from "../demo/support";
-import { engine } from "./engine-test";
+import { freePort } from "../demo/support";
 import { docker, get, idsByUrn, LocalRun, nameOf, requestLoop, waitFor200, type StateExport } from "./support/local-run";
 import { recoverInterruptedDeploy } from "./support/recovery";
 import { restartDockerDaemon } from "./support/daemon";
+import { binDir, expectOk, localStackMissing } from "./support/preconditions";
 
-const PLUGINS = ["pulumi-language-nodejs", "pulumi-resource-docker"];
-const binDir = engine.found ? engine.binDir : "";
-const reason =
-  dockerMissing() ??
-  goMissing() ??
-  (!engine.found ? engine.reason : PLUGINS.find((p) => !fs.existsSync(path.join(binDir, p))) !== undefined ? `${PLUGINS.join(", ")} not built (npm run engine)` : undefined);
+const reason = localStackMissing();
 const inCI = process.env.CI === "true";
 const STEP = { timeout: 1_500_000 };
 
@@ -37,9 +32,6 @@ function containersByRole(state: StateExport): Map<string, string[]> {
   return roles;
 }
 
-function expectOk(what: string, r: { status: number | null; stdout: string; stderr: string }): void {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-}
 
 describe("the local stack's deploy lifecycle on the real engine", { skip: !inCI && reason !== undefined ? reason : false }, () => {
   let run: LocalRun;

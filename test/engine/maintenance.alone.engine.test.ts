@@ -3,26 +3,16 @@
 // 503 page; with it off again, the proxy alone is replaced and /up answers 200 from the same web
 // container, never restarted. The switch back is timed under a request loop.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { MAINTENANCE_RETRY_AFTER_SECONDS } from "../../src/app/maintenance";
-import { dockerMissing, freePort, goMissing } from "../demo/support";
-import { engine } from "./engine-test";
+import { freePort } from "../demo/support";
 import { docker, get, idsByUrn, LocalRun, nameOf, requestLoop, waitFor200 } from "./support/local-run";
+import { binDir, expectOk, localStackMissing } from "./support/preconditions";
 
-const PLUGINS = ["pulumi-language-nodejs", "pulumi-resource-docker"];
-const binDir = engine.found ? engine.binDir : "";
-const reason =
-  dockerMissing() ??
-  goMissing() ??
-  (!engine.found ? engine.reason : PLUGINS.find((p) => !fs.existsSync(path.join(binDir, p))) !== undefined ? `${PLUGINS.join(", ")} not built (npm run engine)` : undefined);
+const reason = localStackMissing();
 const inCI = process.env.CI === "true";
 const STEP = { timeout: 1_500_000 };
 
-function expectOk(what: string, r: { status: number | null; stdout: string; stderr: string }): void {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-}
 
 /** Names of the resources whose id differs between two states (a replacement). */
 function replaced(before: Map<string, string>, after: Map<string, string>): string[] {

@@ -8,23 +8,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { LOCAL_CA_ROOT_PATH } from "../../src/app/containers";
-import { dockerMissing, freePort, goMissing } from "../demo/support";
-import { engine } from "./engine-test";
+import { freePort } from "../demo/support";
 import { docker, get, idsByUrn, LocalRun, nameOf, requestLoop, waitFor200, type StateExport } from "./support/local-run";
+import { binDir, expectOk, localStackMissing } from "./support/preconditions";
 
-const PLUGINS = ["pulumi-language-nodejs", "pulumi-resource-docker"];
-const binDir = engine.found ? engine.binDir : "";
-const reason =
-  dockerMissing() ??
-  goMissing() ??
-  (!engine.found ? engine.reason : PLUGINS.find((p) => !fs.existsSync(path.join(binDir, p))) !== undefined ? `${PLUGINS.join(", ")} not built (npm run engine)` : undefined);
+const reason = localStackMissing();
 const inCI = process.env.CI === "true";
 const STEP = { timeout: 1_500_000 };
 const CONTAINER = "docker:index/container:Container";
 
-function expectOk(what: string, r: { status: number | null; stdout: string; stderr: string }): void {
-  assert.equal(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-}
 
 /** Three ports in a row, free now: web host n publishes base+n. */
 async function freeRun(): Promise<number> {
