@@ -167,3 +167,12 @@ export const REPLACE_ON_CHANGES = ["healthcheck", "tmpfs", "init", "ulimits", "s
 export function memoryLimit(mb: number): { memory: number; memorySwap: number } {
   return { memory: mb, memorySwap: mb };
 }
+
+/**
+ * What every one-shot step on a host shares (the owner steps, the operators' keys): logged, 64 MB,
+ * read-only root, no network, run once and waited for, never restarted. Only what it runs, as
+ * whom, with which capability and which mount differs.
+ */
+export function oneShotStep(): Pick<docker.ContainerArgs, "logDriver" | "logOpts" | "memory" | "memorySwap" | "readOnly" | "restart" | "mustRun" | "attach" | "networkMode"> {
+  return { ...logging(), ...memoryLimit(64), readOnly: true, restart: "no", mustRun: false, attach: true, networkMode: "none" };
+}

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHORIZED_KEYS_STEP, DEPLOY_SSH_DIR, DEPLOY_UID_GID, STEP_LABEL } from "../../policies/values";
-import { REPLACE_ON_CHANGES, hardening, logging, memoryLimit, roleLabels } from "../app/containers";
+import { REPLACE_ON_CHANGES, hardening, oneShotStep, roleLabels } from "../app/containers";
 import { dockerSshOptions } from "../app/docker-host";
 import { pinImage } from "../app/image";
 import { outputTail } from "../app/migration";
@@ -97,16 +97,10 @@ export function authorizedKeysContainerArgs(i: AuthorizedKeysInputs): docker.Con
     // The deploy user's own uid:gid: what it writes is deploy's, as StrictModes requires.
     user: DEPLOY_UID_GID,
     ...hardening(),
-    ...logging(),
-    ...memoryLimit(64),
-    readOnly: true,
-    restart: "no",
-    mustRun: false,
-    attach: true,
+    ...oneShotStep(),
     // Its few lines (the key count, or why it refused) are shown when it fails.
     logs: true,
     volumes: [{ hostPath: i.sshDir ?? DEPLOY_SSH_DIR, containerPath: KEYS_MOUNT }],
-    networkMode: "none",
     labels: roleLabels("migrate", { [STEP_LABEL]: AUTHORIZED_KEYS_STEP, ...i.extraLabels }),
   };
 }

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { STEP_LABEL, type OwnerStep } from "../../../policies/values";
-import { CHOWN_CAPABILITY, hardening, logging, memoryLimit, roleLabels } from "../containers";
+import { CHOWN_CAPABILITY, hardening, oneShotStep, roleLabels } from "../containers";
 
 export { PROXY_DATA_OWNER_STEP, REPOS_OWNER_STEP, type OwnerStep } from "../../../policies/values";
 
@@ -32,14 +32,8 @@ export function ownerStepContainerArgs(i: OwnerStepInputs): docker.ContainerArgs
     command: ["chown", i.owner, i.path],
     user: "0:0",
     ...hardening([CHOWN_CAPABILITY]),
-    ...logging(),
-    ...memoryLimit(64),
-    readOnly: true,
-    restart: "no",
-    mustRun: false,
-    attach: true,
+    ...oneShotStep(),
     ...i.mount,
-    networkMode: "none",
     labels: roleLabels("migrate", { [STEP_LABEL]: i.step, ...i.extraLabels }),
   };
 }
