@@ -6,13 +6,12 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCaddyfile } from "../../src/app/caddyfile";
 import { ORIGIN_PULL_CA_PATH } from "../../src/app/containers";
 import { proxyCaddyfileOptions } from "../../src/app/rails-app";
-import { freePort } from "../net";
+import { freePort, listening } from "../net";
 
 const CADDY = "/usr/bin/caddy";
 const skip = spawnSync(CADDY, ["version"]).status !== 0
@@ -38,21 +37,6 @@ function clientPki(dir: string, name: string): { ca: string; cert: string; key: 
   writeFileSync(ext, "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n");
   openssl(["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", cert]);
   return { ca, cert, key };
-}
-
-async function listening(port: number, deadline = Date.now() + 15000): Promise<void> {
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 type Outcome = { status: number } | { error: string };

@@ -7,13 +7,12 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCaddyfile, type CaddyfileOptions } from "../../src/app/caddyfile";
 import { APP_NAME, MAINTENANCE_RETRY_AFTER_SECONDS, htmlText, maintenancePage } from "../../src/app/maintenance";
 import { proxyCaddyfileOptions } from "../../src/app/rails-app";
-import { freePort } from "../net";
+import { freePort, listening } from "../net";
 
 const CADDY = "/usr/bin/caddy";
 const skip = spawnSync(CADDY, ["version"]).status !== 0
@@ -33,21 +32,6 @@ function certificate(dir: string, host: string): { certificateFile: string; keyF
 }
 
 const caddyEnv = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") });
-
-async function listening(port: number, deadline = Date.now() + 15000): Promise<void> {
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Answer {
   status: number;
