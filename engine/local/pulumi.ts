@@ -44,7 +44,9 @@ export function commandSpec(cli: Pick<PulumiCli, "layout" | "repoRoot">, name: C
       return repo(["config", "set", "--secret", key]);
     case "up":
     case "destroy":
-      return repo([name, "--yes"]);
+      // Unattended, a preview before the update shows nothing anyone acts on, and costs a second
+      // run of the program and of every provider: the update prints the same steps as it takes them.
+      return repo([name, "--yes", "--skip-preview"]);
   }
 }
 

@@ -1,7 +1,7 @@
 // The Docker Engine API on the stack's host, through `docker system dial-stdio` (the same
 // connection helper the Docker CLI uses for ssh:// hosts): one HTTP request per connection, its
 // body (a container's environment included) inside the SSH channel, never on a command line.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as http from "node:http";
 import { Duplex } from "node:stream";
 import { OpsError } from "./errors";
@@ -19,6 +19,33 @@ export interface RequestOptions {
   readonly tar?: Buffer;
 }
 
+/**
+ * The helper's pipes as the socket of one HTTP exchange. It may exit, closing its stdin, as soon
+ * as the daemon has answered, even before it read all of a request the daemon did not need: a
+ * write that fails then is no error of the exchange. The answer (or its absence) decides.
+ */
+function helperSocket(child: ChildProcessWithoutNullStreams): Duplex {
+  child.stdin.on("error", () => {});
+  const socket = new Duplex({
+    write(chunk: Buffer, _encoding, done) {
+      if (child.stdin.writable) child.stdin.write(chunk);
+      done();
+    },
+    final(done) {
+      child.stdin.end();
+      done();
+    },
+    read() {
+      child.stdout.resume();
+    },
+  });
+  child.stdout.on("data", (d: Buffer) => {
+    if (!socket.push(d)) child.stdout.pause();
+  });
+  child.stdout.on("end", () => socket.push(null));
+  return socket;
+}
+
 /** One request to the host's Docker API; rejects with an OpsError when the connection fails. */
 export function dockerApi(host: Host, method: string, path: string, options: RequestOptions = {}): Promise<ApiAnswer> {
   const inv = onHost(host, ["docker", "system", "dial-stdio"]);
@@ -26,6 +53,7 @@ export function dockerApi(host: Host, method: string, path: string, options: Req
     const child = spawn(inv.file, inv.args, { env: inv.env, stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     let settled = false;
+    let broken: string | undefined;
     const fail = (err: OpsError) => {
       if (settled) return;
       settled = true;
@@ -34,28 +62,32 @@ export function dockerApi(host: Host, method: string, path: string, options: Req
     };
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (err: NodeJS.ErrnoException) => fail(new OpsError(`${inv.file}: ${err.code === "ENOENT" ? "not on PATH" : err.message}`, 2)));
-    child.on("exit", (code) => {
-      if (!settled && code !== 0) fail(connectionError(host, code, stderr));
-    });
-    const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    // Judged once every pipe is drained, so the message carries all the helper printed (ssh's or
+    // docker's own reason) rather than the HTTP client's "socket hang up".
+    child.on("close", (code) => fail(connectionError(host, code, stderr || broken || "")));
     const body = options.json !== undefined ? Buffer.from(JSON.stringify(options.json)) : options.tar;
     const headers: http.OutgoingHttpHeaders = { Host: "docker", Connection: "close" };
     if (body !== undefined) {
       headers["Content-Type"] = options.json !== undefined ? "application/json" : "application/x-tar";
       headers["Content-Length"] = body.length;
     }
+    const socket = helperSocket(child);
+    const cut = (err: Error) => {
+      broken ??= err.message;
+      child.kill();
+    };
     const req = http.request({ method, path: `${API}${path}`, headers, createConnection: () => socket as unknown as import("node:net").Socket }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("error", cut);
       res.on("end", () => {
-        if (settled) return;
+        if (settled || !res.complete) return;
         settled = true;
-        child.stdin.end();
         child.kill();
         resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
       });
     });
-    req.on("error", (err) => fail(connectionError(host, null, stderr || err.message)));
+    req.on("error", cut);
     req.end(body);
   });
 }

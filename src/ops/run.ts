@@ -64,6 +64,13 @@ function streamLines(host: Host, argv: readonly string[], each: (line: string) =
 }
 
 export async function logs(target: Target, args: OpsArgs, io: Io): Promise<number> {
+  // Refused from the stack's outputs alone, before the host is reached.
+  if (args.release !== undefined && target.logs === undefined) {
+    throw new OpsError(`the ${args.stack} stack has no logs output (deployed before npm run ops existed): run its pulumi up once; until then only running containers' logs are shown`, 2);
+  }
+  if (args.release !== undefined && target.logs?.driver !== "journald") {
+    throw new OpsError(`the ${args.stack} stack logs with Docker's local driver, whose lines go with each replaced container: set docstown:local.logDriver journald (where systemd-journald runs) to keep them`, 2);
+  }
   const listed = await listContainers(target.host, args.role, target.network);
   const redact = await releaseRedactor(target, listed);
   if (target.logs?.driver === "journald") {
@@ -78,12 +85,6 @@ export async function logs(target: Target, args: OpsArgs, io: Io): Promise<numbe
     if (code === 255 && target.host.kind === "ssh") throw connectionError(target.host, code, "ssh exited 255");
     if (code !== 0) throw new OpsError(`journalctl failed on the host (exit ${code}); the deploy user reads the journal through the systemd-journal group`);
     return 0;
-  }
-  if (args.release !== undefined && target.logs === undefined) {
-    throw new OpsError(`the ${args.stack} stack has no logs output (deployed before npm run ops existed): run its pulumi up once; until then only running containers' logs are shown`, 2);
-  }
-  if (args.release !== undefined) {
-    throw new OpsError(`the ${args.stack} stack logs with Docker's local driver, whose lines go with each replaced container: set docstown:local.logDriver journald (where systemd-journald runs) to keep them`, 2);
   }
   const running = listed.filter((c) => c.step === "" && (c.running || c.role === "migrate"));
   // Every container's lines at once (followed together), each prefixed with its role.

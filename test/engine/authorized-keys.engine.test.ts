@@ -101,7 +101,7 @@ describe("AuthorizedKeys through the real engine over ssh://", { skip: process.e
 
   after(() => {
     if (project !== undefined) {
-      spawnSync(path.join(BIN_DIR, "pulumi"), ["destroy", "--yes", "--non-interactive"], { cwd: project.dir, env: project.env, stdio: "ignore", timeout: 300_000 });
+      spawnSync(path.join(BIN_DIR, "pulumi"), ["destroy", "--yes", "--skip-preview", "--non-interactive"], { cwd: project.dir, env: project.env, stdio: "ignore", timeout: 300_000 });
       project.cleanup();
     }
     const left = docker(["ps", "-aq", "--filter", "label=docstown.step=authorized-keys", "--filter", "label=docstown.host=loopback-1"]).out.split("\n").filter(Boolean);

@@ -74,7 +74,7 @@ describe("the proxy's user and capabilities through the real plugin and daemon",
 
   after(() => {
     if (project === undefined) return;
-    spawnSync(path.join(BIN_DIR, "pulumi"), ["destroy", "--yes", "--non-interactive"], { cwd: project.dir, env: project.env, stdio: "ignore" });
+    spawnSync(path.join(BIN_DIR, "pulumi"), ["destroy", "--yes", "--skip-preview", "--non-interactive"], { cwd: project.dir, env: project.env, stdio: "ignore" });
     project.cleanup();
   });
 
@@ -82,7 +82,7 @@ describe("the proxy's user and capabilities through the real plugin and daemon",
 
   test("as declared: created, running as 65534:65534 with only NET_BIND_SERVICE, and unchanged after a refresh", { timeout: 900_000 }, () => {
     project.pulumi(["config", "set", "variant", "program"]);
-    project.pulumi(["up", "--yes"]);
+    project.pulumi(["up", "--yes", "--skip-preview"]);
     const name = project.pulumi(["stack", "output", "proxy"]).trim();
     const pid = execFileSync("docker", ["inspect", "--format", "{{.State.Pid}}", name], { encoding: "utf8" }).trim();
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
@@ -91,23 +91,23 @@ describe("the proxy's user and capabilities through the real plugin and daemon",
     assert.match(status, /^Groups:\s+65534\s*$/m);
     assert.match(status, /^CapBnd:\s+0000000000000400$/m, "only CAP_NET_BIND_SERVICE (bit 10) is in the bounding set");
     assert.match(status, /^NoNewPrivs:\s+1$/m);
-    project.pulumi(["refresh", "--yes"]);
+    project.pulumi(["refresh", "--yes", "--skip-preview"]);
     const preview = run(["preview", "--expect-no-changes", "--diff"]);
     assert.equal(preview.status, 0, `a refresh left something to do:\n${preview.stdout}\n${preview.stderr}`);
   });
 
   test("control: the former user 65534:65534 beside the uploads fails the create", { timeout: 900_000 }, () => {
     project.pulumi(["config", "set", "variant", "uid-gid-user"]);
-    const up = run(["up", "--yes"]);
+    const up = run(["up", "--yes", "--skip-preview"]);
     assert.notEqual(up.status, 0);
     assert.match(`${up.stdout}\n${up.stderr}`, /unable to find entry "65534:65534" in passwd database/);
   });
 
   test("control: the former unprefixed capability comes back with CAP_ after a refresh, and the next up would replace the proxy", { timeout: 900_000 }, () => {
     project.pulumi(["config", "set", "variant", "unprefixed-capabilities"]);
-    project.pulumi(["up", "--yes"]);
+    project.pulumi(["up", "--yes", "--skip-preview"]);
     assert.equal(run(["preview", "--expect-no-changes"]).status, 0, "clean before any refresh: the state holds what was sent");
-    project.pulumi(["refresh", "--yes"]);
+    project.pulumi(["refresh", "--yes", "--skip-preview"]);
     const preview = run(["preview", "--expect-no-changes", "--diff"]);
     assert.notEqual(preview.status, 0, "after a refresh the unprefixed name differs from what the daemon reports");
     assert.match(preview.stdout, /replace/);

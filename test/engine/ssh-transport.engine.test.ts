@@ -71,7 +71,7 @@ describe("the Docker provider over ssh:// with the key in an agent and the host 
 
   after(() => {
     if (run !== undefined) {
-      run.pulumi(["destroy", "--yes"]);
+      run.pulumi(["destroy", "--yes", "--skip-preview"]);
       for (const v of [run.reposVolume, run.proxyDataVolume]) docker(["volume", "rm", "-f", v]);
       run.remove();
     }
@@ -85,7 +85,7 @@ describe("the Docker provider over ssh:// with the key in an agent and the host 
     fs.rmSync(other, { recursive: true, force: true });
     writeStackFile(run, { ...settings, "local.dockerHostKey": `[127.0.0.1]:${sshd.port} ${type} ${key}` });
     // A preview of an empty stack never dials (the provider connects lazily); an up must.
-    const up = run.pulumi(["up", "--yes"]);
+    const up = run.pulumi(["up", "--yes", "--skip-preview"]);
     assert.notEqual(up.status, 0, "an up through a host whose key is not the pinned one must fail");
     assert.match(`${up.stdout}\n${up.stderr}`, /Host key verification failed/);
     const created = (run.exportState().deployment.resources ?? []).filter((r) => r.type.startsWith("docker:index/"));
@@ -94,7 +94,7 @@ describe("the Docker provider over ssh:// with the key in an agent and the host 
 
   test("first up over ssh://: every role runs and /up answers 200 over HTTPS", STEP, async () => {
     writeStackFile(run, { ...settings, "app.tag": "1" });
-    expectOk("pulumi up over ssh", run.pulumi(["up", "--yes"]));
+    expectOk("pulumi up over ssh", run.pulumi(["up", "--yes", "--skip-preview"]));
     const outputs = run.outputs();
     const caFile = path.join(run.stateDir, "ca.crt");
     const copied = spawnSync("docker", ["cp", `${outputs["proxyContainer"]}:${outputs["caPath"]}`, caFile]);
@@ -110,7 +110,7 @@ describe("the Docker provider over ssh:// with the key in an agent and the host 
       execFileSync("bash", [path.join(REPO_ROOT, "demo", "build.sh"), "--only", "app", "--version", "2"], { stdio: "ignore", timeout: 1_500_000 });
     }
     writeStackFile(run, { ...settings, "app.tag": "2" });
-    expectOk("pulumi up of release 2 over ssh", run.pulumi(["up", "--yes"]));
+    expectOk("pulumi up of release 2 over ssh", run.pulumi(["up", "--yes", "--skip-preview"]));
     const outputs = run.outputs();
     const ca = fs.readFileSync(path.join(run.stateDir, "ca.crt"));
     await waitFor200(`${outputs["url"]}/up`, ca, 60);

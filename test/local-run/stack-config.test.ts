@@ -111,6 +111,14 @@ describe("local:up never writes the committed Pulumi.local.yaml", () => {
     assert.equal(commandSpec(cli, "stackInit").cwd, layout.project);
   });
 
+  it("runs up and destroy unattended, without a preview run of the program first", () => {
+    for (const name of ["up", "destroy"] as const) {
+      const args = commandSpec(cli, name).args;
+      assert.equal(args[0], name);
+      for (const flag of ["--yes", "--skip-preview", "--non-interactive"]) assert.ok(args.includes(flag), `${name}: ${args.join(" ")}`);
+    }
+  });
+
   it("finds the committed file without a salt or a secure value (nothing wrote it)", () => {
     const text = readFileSync(COMMITTED, "utf8");
     assert.ok(!/^encryptionsalt:/m.test(text), "a salt here means a stack command ran against the committed file");

@@ -208,8 +208,10 @@ describe("npm run ops on the local stack (real engine, journald) and its product
     const recent = ops(["logs", "--role", "web", "--lines", "5"], { ...prodEnv, PATH: localDriver.path });
     expectOk("ops logs (docker logs)", recent);
     assert.match(recent.stdout, /^web +\S+Z \| /m);
+    const reached = localDriver.sshCalls().length;
     const refused = ops(["logs", "--release", release1], { ...prodEnv, PATH: localDriver.path });
     assert.equal(refused.status, 2);
+    assert.equal(localDriver.sshCalls().length, reached, "refused from the stack's outputs, before the host is reached");
     assert.match(refused.stderr, /^ops: the production stack logs with Docker's local driver.*\n$/);
     assert.ok(localDriver.sshCalls().some((c) => /^docker logs --timestamps --tail 5 [0-9a-f]{64}$/.test(c[c.length - 1] ?? "")));
     fs.rmSync(localDriver.dir, { recursive: true, force: true });
