@@ -16,10 +16,18 @@ function readmeTestCommand(): string {
   return block[1].trim();
 }
 
-test("README's test command runs the unit suite and the engine suite", () => {
-  assert.equal(readmeTestCommand(), "npm ci && npm test && npm run test:engine");
+test("README's test command runs typecheck, lint, the unit suite and the engine suite", () => {
+  assert.equal(readmeTestCommand(), "npm ci && npm run test:all");
   const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
-  assert.match(scripts["test:engine"] ?? "", /^npm run engine && node .*--test .*\*\.engine\.test\.ts/);
+  assert.equal(scripts["test:all"], "bash test/run-all.sh");
+  assert.equal(scripts["test"], "npm run typecheck && npm run lint && npm run test:unit");
+  const runAll = read("test/run-all.sh");
+  for (const step of ["npm run -s typecheck || exit 1", "npm run -s lint || exit 1", "npm run -s test:unit", "npm run -s test:engine"]) {
+    assert.ok(runAll.includes(step), `test/run-all.sh runs ${step}`);
+  }
+  // Both suites count: the exit status is non-zero when either failed.
+  assert.match(runAll, /\[ "\$unit" -eq 0 \] && \[ "\$engine" -eq 0 \]\s*$/);
+  assert.match(scripts["test:engine"] ?? "", /^npm run engine && .*node .*--test .*\*\.engine\.test\.ts/);
   assert.match(scripts["test:unit"] ?? "", /-not -name "\*\.engine\.test\.ts"/, "the unit suite leaves the engine tests out");
 });
 
@@ -43,6 +51,10 @@ test("the engine suite runs two files at a time, except those that must run alon
   const script = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts["test:engine"] ?? "";
   assert.match(script, /--test-concurrency=2 \$\(find test -name "\*\.engine\.test\.ts" -not -name "\*\.alone\.engine\.test\.ts"/);
   assert.match(script, /--test-concurrency=1 \$\(find test -name "\*\.alone\.engine\.test\.ts"/);
+  // The alone files first, while the unit suite (test:all) fills the cores they leave idle; the
+  // second phase runs whether or not the first passed, so one run reports every failure.
+  assert.ok(script.indexOf("--test-concurrency=1") < script.indexOf("--test-concurrency=2"), script);
+  assert.match(script, /alone=\$\?; node .* && \[ \$alone -eq 0 \]; \}$/);
   // What disturbs whatever runs beside it: a Docker daemon restart stops every container, the
   // interrupted-deploy runbook removes every labelled container its state does not know, and a
   // request loop that counts failed requests must not share the two cores with another up.
