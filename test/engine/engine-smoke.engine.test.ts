@@ -67,10 +67,6 @@ engineTest("a program that throws fails pulumi up with the SDK's own message", [
     [],
     ['import * as pulumi from "@pulumi/pulumi";', 'new pulumi.Config().require("missingKey");', ""].join("\n"),
   );
-  // Type-checked, this one program run takes about 35 s of CPU, nearly all of it garbage
-  // collection in the SDK's uncaught-error path under ts-node (1.5 s transpile-only): the message
-  // is the SDK's either way, and the other smoke programs keep the type check.
-  project.env["PULUMI_NODEJS_TRANSPILE_ONLY"] = "true";
   try {
     project.pulumi(["stack", "init", "dev"]);
     assert.throws(() => project.pulumi(["up", "--yes", "--skip-preview"]), /Missing required configuration variable 'smoke-throws:missingKey'/);
